@@ -1,0 +1,3 @@
+"""The checklist's pytest wiring: everything lives in the preflight package's plugin."""
+
+pytest_plugins = ["preflight.plugin"]

@@ -1,0 +1,45 @@
+"""A small on-disk JSON cache keyed by file identity, so an unchanged dataset is not re-read."""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def file_identity(path: Path) -> list:
+    """What identifies a file's content cheaply: resolved path, size, modification time."""
+    st = os.stat(path)
+    return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns]
+
+
+def cache_key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class JsonCache:
+    """One JSON file per key under a folder; unreadable or missing entries are simply misses."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str):
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, value) -> None:
+        """Atomic write; a cache that cannot be written (read-only home, full disk) is skipped."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                json.dump(value, f)
+            os.replace(tmp, path)
+        except OSError:
+            pass

@@ -1,0 +1,134 @@
+"""What a nanochat checkout is: its era, where it reads data, which scripts and commands it has.
+
+nanochat changed its file layout, defaults and CLI several times (see the reference notes, §0).
+Everything version-dependent is decided here, by probing files of the user's own checkout, so the
+rest of the package asks one object instead of guessing.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# ----------------------------------------------------------------------------------------------
+# The eras, newest first, with what each one does differently.
+
+@dataclass(frozen=True)
+class Era:
+    name: str                 # short id used in reports and tests
+    label: str                # what a person reads
+    data_dirs: tuple          # folders under the base dir, in nanochat's order of preference
+    tok_train_command: str    # the command that trains a tokenizer in this era
+    default_vocab: int        # tok_train's default --vocab-size
+    flag_style: str           # "dashes" (argparse) or "underscores" (configurator / old argparse)
+    horizon_params: str       # "scaling" (transformer matrices + lm_head) or "total"
+    default_ratio: float      # base_train's default --target-param-data-ratio
+    default_total_batch: int  # base_train's default total batch size in tokens (-1 = auto)
+
+
+HEAD = Era("2026-03+", "ClimbMix era (March 2026 and later)", ("base_data_climbmix", "base_data"),
+           "python -m scripts.tok_train", 32768, "dashes", "scaling", 12.0, -1)
+FEB = Era("2026-02", "February 2026 (value embeddings, FineWeb-Edu)", ("base_data",),
+          "python -m scripts.tok_train", 32768, "dashes", "scaling", 10.5, 524288)
+JAN = Era("2026-01", "January 2026 (argparse, FineWeb-Edu)", ("base_data",),
+          "python -m scripts.tok_train", 32768, "dashes", "scaling", 10.5, 524288)
+V0 = Era("2025", "2025 original (configurator flags, FineWeb-Edu)", ("base_data",),
+         "python -m scripts.tok_train --max_chars=2000000000", 65536, "underscores", "total", 20.0,
+         524288)
+ERAS = (HEAD, FEB, JAN, V0)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def detect_era(root: Path):
+    """The era of the checkout at `root`, or None when it is not a nanochat checkout."""
+    dataset = _read(root / "nanochat" / "dataset.py")
+    if not dataset:
+        return None
+    if "base_data_climbmix" in dataset:
+        return HEAD
+    if (root / "nanochat" / "configurator.py").exists():
+        return V0
+    if "value_embeds" in _read(root / "nanochat" / "gpt.py"):
+        return FEB
+    return JAN
+
+# ----------------------------------------------------------------------------------------------
+# Locations, resolved exactly as nanochat resolves them.
+
+def resolve_base_dir(cli_value=None, environ=os.environ) -> Path:
+    """--base-dir, else $NANOCHAT_BASE_DIR (when non-empty), else ~/.cache/nanochat."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    if environ.get("NANOCHAT_BASE_DIR"):
+        return Path(environ["NANOCHAT_BASE_DIR"]).expanduser()
+    return Path("~/.cache/nanochat").expanduser()
+
+
+# Scripts launch.py can offer, in order of preference: (path, what it is).
+KNOWN_SCRIPTS = (
+    ("runs/speedrun_iac.sh", "IaC speedrun (recommended)"),
+    ("runs/speedrun.sh", "upstream speedrun"),
+    ("speedrun.sh", "upstream speedrun (2025 layout)"),
+    ("runs/iac_speedrun.sh", "legacy IaC speedrun"),
+)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A nanochat checkout (or its absence) and the base dir the run will use."""
+    root: Path
+    era: Era
+    detected: bool  # False: no checkout at root, the newest era is assumed
+
+    @property
+    def label(self) -> str:
+        if self.detected:
+            return f"{self.era.label} at {self.root}"
+        return f"no nanochat checkout at {self.root}; assuming the {self.era.label}"
+
+    def data_dir(self, base_dir: Path) -> Path:
+        """The folder nanochat will read shards from (the first candidate that exists)."""
+        candidates = [base_dir / name for name in self.era.data_dirs]
+        for path in candidates:
+            if path.is_dir():
+                return path
+        return candidates[0]
+
+    def data_dir_candidates(self, base_dir: Path) -> list:
+        return [base_dir / name for name in self.era.data_dirs]
+
+    def scripts(self) -> list:
+        """The launch scripts that exist in this checkout, best first, as (path, description)."""
+        return [(self.root / rel, what) for rel, what in KNOWN_SCRIPTS if (self.root / rel).is_file()]
+
+    def module_path(self, module: str):
+        """The file a `python -m module` call runs in this checkout, or None."""
+        base = self.root.joinpath(*module.split("."))
+        for candidate in (base.with_suffix(".py"), base / "__main__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def token_bytes_convention(self) -> str:
+        """'exact' when tok_train counts raw token bytes (newer), 'legacy' when it re-encodes UTF-8."""
+        source = _read(self.root / "scripts" / "tok_train.py")
+        if not source or "decode_single_token_bytes" in source:
+            return "exact"
+        return "legacy"
+
+    def flag(self, name: str) -> str:
+        """A base_train flag spelled the way this era's CLI expects (`device-batch-size`)."""
+        if self.era.flag_style == "underscores":
+            return "--" + name.replace("-", "_")
+        return "--" + name.replace("_", "-")
+
+
+def load_checkout(root: Path) -> Checkout:
+    root = Path(root).expanduser().resolve()
+    era = detect_era(root)
+    return Checkout(root=root, era=era or HEAD, detected=era is not None)

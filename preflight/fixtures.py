@@ -1,0 +1,141 @@
+"""Session fixtures: the facts each step checks, computed once per run and recorded in the summary.
+
+Data flows one way: settings -> facts (dataset, tokenizer, model) -> checks -> summary. A fixture
+that cannot compute its fact fails with one line naming the file at fault.
+"""
+
+import time
+
+import pytest
+
+from . import report, sizing as sizing_mod
+from .config import parse_depth_table
+from .datapass import pass_for_settings
+from .launcher import launch_candidates
+from .params import count_params, model_shape
+from .plugin import SETTINGS, SUMMARY
+from .shards import list_shards
+from .tokenizer import TokenizerError, compression, find_tokenizer, load_tokenizer
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig):
+    return pytestconfig.stash[SETTINGS]
+
+
+@pytest.fixture(scope="session")
+def summary(pytestconfig):
+    return pytestconfig.stash[SUMMARY]
+
+
+def _progress_writer(config, label: str):
+    """Progress lines on the real terminal, also while pytest captures output."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    tw = config.get_terminal_writer()
+    state = {"last": 0.0}
+
+    def progress(done: int, total: int, name: str):
+        now = time.monotonic()
+        if done < total and now - state["last"] < 0.5:
+            return
+        state["last"] = now
+        with capman.global_and_fixture_disabled():
+            tw.line(f"[preflight] {label}: {done}/{total} shards ({name})")
+
+    return progress
+
+
+@pytest.fixture(scope="session")
+def shards(settings):
+    return list_shards(settings.data_dir)
+
+
+@pytest.fixture(scope="session")
+def data_pass(pytestconfig, settings, shards, summary):
+    """Step 1 and 2's single streaming pass (stats, samples, secret findings), cached."""
+    if not shards:
+        pytest.fail(f"no parquet shards in {settings.data_dir}", pytrace=False)
+    result = pass_for_settings(settings, shards,
+                               progress=_progress_writer(pytestconfig, "reading data"))
+    train, val = result.train, result.shards[-1:]
+    summary.facts["dataset"] = dict(
+        data_dir=str(settings.data_dir), shards=len(shards), validation_shard=shards[-1].name,
+        documents=result.total("rows"), bytes_on_disk=result.total("size"),
+        train_text_bytes=result.total("text_bytes", train),
+        val_text_bytes=result.total("text_bytes", val), empty_documents=result.total("empty_docs"),
+        cached_shards=result.cached)
+    summary.row("Dataset", f"{len(shards)} shards, {result.total('rows'):,} docs, "
+                           f"{sizing_mod.human_bytes(result.total('text_bytes'))} text",
+                f"train {sizing_mod.human_bytes(result.total('text_bytes', train))} / val "
+                f"{sizing_mod.human_bytes(result.total('text_bytes', val))} ({shards[-1].name}); "
+                f"{sizing_mod.human_bytes(result.total('size'))} on disk in {settings.data_dir}")
+    svg = report.histogram_svg(result.length_hist(), "Document length distribution (all shards)")
+    if svg:
+        summary.plots["doc_lengths"] = svg
+    return result
+
+
+@pytest.fixture(scope="session")
+def tokenizer(settings, summary):
+    """Step 3: the tokenizer nanochat will load, loaded without executing pickled code."""
+    try:
+        path = find_tokenizer(settings.tokenizer_dir, settings.checkout.era.tok_train_command)
+        tok = load_tokenizer(path)
+    except TokenizerError as exc:
+        summary.row("Tokenizer", "unusable", str(exc), "fail")
+        pytest.fail(str(exc), pytrace=False)
+    tok.path = path
+    summary.facts["tokenizer"] = dict(path=str(path), n_vocab=tok.n_vocab, name=tok.name)
+    summary.row("Tokenizer", f"{tok.n_vocab:,} tokens", f"{path}")
+    return tok
+
+
+@pytest.fixture(scope="session")
+def bytes_per_token(tokenizer, data_pass, summary):
+    """Step 4: UTF-8 bytes per token on a deterministic sample of the user's train and val docs."""
+    result = {}
+    for split in ("train", "val"):
+        n_bytes, n_tokens = compression(tokenizer, data_pass.sample(split))
+        result[split] = n_bytes / n_tokens if n_tokens else 0.0
+        summary.facts.setdefault("tokenizer", {})[f"{split}_sample_bytes"] = n_bytes
+    summary.facts["tokenizer"]["bytes_per_token"] = result
+    summary.rows["Tokenizer"].value += (f", {result['train']:.2f} bytes/token train, "
+                                        f"{result['val']:.2f} val")
+    return result
+
+
+@pytest.fixture(scope="session")
+def sizing(settings, data_pass, tokenizer, bytes_per_token, summary):
+    """Steps 5-6: tokens, depth, exact parameters, ratio and epochs."""
+    bpt = bytes_per_token["train"]
+    train_tokens = sizing_mod.estimate_tokens(data_pass.total("text_bytes", data_pass.train), bpt)
+    val_tokens = sizing_mod.estimate_tokens(data_pass.total("text_bytes", data_pass.shards[-1:]),
+                                            bytes_per_token["val"] or bpt)
+    depth = sizing_mod.recommend_depth(train_tokens, parse_depth_table(settings["depth_by_tokens"]))
+    shape = model_shape(settings.checkout, depth, tokenizer.n_vocab)
+    params = count_params(settings.checkout, shape, cache_dir=settings.cache_dir / "params")
+    result = sizing_mod.Sizing(train_tokens, val_tokens, bpt, depth, tokenizer.n_vocab, params,
+                               settings["tokens_per_param"])
+    h = sizing_mod.human
+    summary.facts["sizing"] = dict(
+        train_tokens=train_tokens, val_tokens=val_tokens, bytes_per_token=bpt, depth=depth,
+        model_dim=shape.model_dim, n_head=shape.n_head, vocab_size=tokenizer.n_vocab,
+        params_total=params.total, params_horizon=params.horizon, params_groups=params.groups,
+        params_source=params.source, param_token_ratio=result.param_token_ratio,
+        chinchilla_tokens=result.chinchilla_tokens, epochs=result.epochs)
+    summary.row("Model", f"d{depth}: {h(params.total)} parameters ({params.total:,})",
+                f"width {shape.model_dim}, {shape.n_head} heads, vocab {tokenizer.n_vocab:,}; "
+                f"{h(params.horizon)} counted for the horizon ({params.horizon_basis}); "
+                f"for {h(train_tokens)} train tokens; source: {params.source}")
+    summary.row("Param/Token", f"{result.param_token_ratio:.2f}",
+                f"{h(params.horizon)} params / {h(train_tokens)} train tokens")
+    summary.row("Est. epochs", f"{result.epochs:.1f}",
+                f"Chinchilla-optimal {h(result.chinchilla_tokens)} tokens "
+                f"({settings['tokens_per_param']:g} per parameter) over {h(train_tokens)} train tokens")
+    return result
+
+
+@pytest.fixture(scope="session")
+def launch_plan(settings, sizing):
+    """What launch.py would run: the checkout's scripts, or a command generated from the sizing."""
+    return launch_candidates(settings, sizing)

@@ -1,0 +1,114 @@
+"""A built-in table of common NVIDIA GPUs, and `--target-gpu` parsing, for planning without the hardware.
+
+Memory is the total NVML reports for the card (MiB), so a plan made for a target matches what the
+probe would read on the real machine. Capability decides the precision nanochat can train in:
+bf16 needs 8.0 (Ampere), FP8 matmuls need 8.9 (Ada) or 9.0 (Hopper) and newer.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+MiB = 2**20
+GiB = 2**30
+
+
+@dataclass(frozen=True)
+class GpuSpec:
+    name: str            # canonical name, as `preflight gpus` lists it
+    memory: int          # bytes of device memory
+    capability: tuple    # (major, minor)
+    aliases: tuple = ()
+
+    @property
+    def capability_text(self) -> str:
+        return f"{self.capability[0]}.{self.capability[1]}"
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory / GiB
+
+
+def _spec(name, mib, cap, *aliases):
+    return GpuSpec(name, mib * MiB, cap, aliases)
+
+
+# name, total MiB, capability, aliases. Data center first, then workstation and consumer cards.
+GPU_TABLE = (
+    _spec("B200", 183359, (10, 0), "B200-180GB", "B200-SXM"),
+    _spec("B300", 275040, (10, 3), "B300-288GB", "B300-SXM"),
+    _spec("GB200", 189471, (10, 0), "GB200-186GB"),
+    _spec("H200", 143771, (9, 0), "H200-141GB", "H200-SXM", "H200-SXM-141GB"),
+    _spec("H200-NVL", 143771, (9, 0), "H200-NVL-141GB"),
+    _spec("GH200", 97871, (9, 0), "GH200-96GB"),
+    _spec("H100-80GB", 81559, (9, 0), "H100", "H100-SXM", "H100-SXM-80GB", "H100-SXM5",
+          "H100-SXM5-80GB", "H100-80GB-HBM3"),
+    _spec("H100-PCIE-80GB", 81559, (9, 0), "H100-PCIE"),
+    _spec("H100-NVL", 95830, (9, 0), "H100-NVL-94GB", "H100-94GB"),
+    _spec("H800-80GB", 81559, (9, 0), "H800"),
+    _spec("H20", 97871, (9, 0), "H20-96GB"),
+    _spec("A100-80GB", 81920, (8, 0), "A100-SXM-80GB", "A100-SXM4-80GB", "A100-PCIE-80GB"),
+    _spec("A100-40GB", 40960, (8, 0), "A100", "A100-SXM-40GB", "A100-SXM4-40GB", "A100-PCIE-40GB"),
+    _spec("A800-80GB", 81920, (8, 0), "A800"),
+    _spec("A30", 24576, (8, 0), "A30-24GB"),
+    _spec("A40", 46068, (8, 6), "A40-48GB"),
+    _spec("A10", 23028, (8, 6), "A10-24GB"),
+    _spec("A10G", 23028, (8, 6), "A10G-24GB"),
+    _spec("L4", 23034, (8, 9), "L4-24GB"),
+    _spec("L40", 46068, (8, 9), "L40-48GB"),
+    _spec("L40S", 46068, (8, 9), "L40S-48GB"),
+    _spec("V100-32GB", 32768, (7, 0), "V100-SXM2-32GB", "V100-PCIE-32GB"),
+    _spec("V100-16GB", 16384, (7, 0), "V100", "V100-SXM2-16GB", "V100-PCIE-16GB"),
+    _spec("T4", 15360, (7, 5), "T4-16GB", "TESLA-T4"),
+    _spec("RTX-PRO-6000", 97887, (12, 0), "RTX-PRO-6000-BLACKWELL", "RTX-PRO-6000-96GB"),
+    _spec("RTX-6000-ADA", 49140, (8, 9), "RTX6000-ADA", "RTX-6000-ADA-48GB"),
+    _spec("RTX-A6000", 49140, (8, 6), "A6000", "RTX-A6000-48GB"),
+    _spec("RTX-A5000", 24564, (8, 6), "A5000"),
+    _spec("RTX-5090", 32607, (12, 0), "5090", "GEFORCE-RTX-5090", "RTX5090"),
+    _spec("RTX-4090", 24564, (8, 9), "4090", "GEFORCE-RTX-4090", "RTX4090"),
+    _spec("RTX-4080", 16376, (8, 9), "4080", "GEFORCE-RTX-4080", "RTX4080"),
+    _spec("RTX-3090", 24576, (8, 6), "3090", "GEFORCE-RTX-3090", "RTX3090"),
+    _spec("RTX-3080", 10240, (8, 6), "3080", "GEFORCE-RTX-3080", "RTX3080"),
+)
+
+# ----------------------------------------------------------------------------------------------
+# Parsing a target.
+
+_CUSTOM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(GB|GIB|G)?\s*,\s*(\d+)\.(\d+)\s*$", re.IGNORECASE)
+
+
+def _key(text: str) -> str:
+    """Spelling-insensitive key: 'nvidia h100 80gb' == 'H100_80GB' == 'h100-80gb'."""
+    text = re.sub(r"^(NVIDIA|TESLA)[\s_-]+", "", text.strip().upper())
+    return re.sub(r"[\s_\-]+", "", text)
+
+
+def _index() -> dict:
+    index = {}
+    for spec in GPU_TABLE:
+        for name in (spec.name, *spec.aliases):
+            index.setdefault(_key(name), spec)
+    return index
+
+
+def parse_target(text: str) -> GpuSpec:
+    """A table name or alias (`H100-80GB`), or the custom form `80GB,9.0`; ValueError with close names."""
+    if text is None or not str(text).strip():
+        raise ValueError("empty GPU target: give a name such as H100-80GB or the form 80GB,9.0")
+    match = _CUSTOM.match(str(text))
+    if match:
+        size, major, minor = float(match.group(1)), int(match.group(3)), int(match.group(4))
+        if size <= 0:
+            raise ValueError(f"GPU target {text!r}: memory must be positive")
+        # Nominal gigabytes as cards are sold; 80GB -> 80 GiB, close to what NVML reports.
+        return GpuSpec(f"custom {size:g}GB sm{major}{minor}", int(size * GiB), (major, minor))
+    spec = _index().get(_key(text))
+    if spec:
+        return spec
+    names = [s.name for s in GPU_TABLE]
+    close = difflib.get_close_matches(str(text).strip().upper(), names, n=4, cutoff=0.4)
+    close += [n for n in names if _key(text) and _key(text) in _key(n) and n not in close][:4]
+    hint = f"close names: {', '.join(close)}; " if close else ""
+    raise ValueError(f"unknown GPU target {text!r} ({hint}run `preflight gpus` for the list, "
+                     "or give memory and capability as 80GB,9.0)")
+

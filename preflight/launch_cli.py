@@ -1,0 +1,100 @@
+"""`python launch.py`: run the checklist, show the plan, confirm, launch only on a green run."""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .config import build_settings
+from .launcher import log_path_for, reminders, run_logged
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="launch.py", description=__doc__,
+        epilog="Any other option goes to the checklist (e.g. -o min_text_mb=10, --strict-warnings).")
+    p.add_argument("--demo", nargs="?", const="", metavar="DIR",
+                   help="build the built-in example workspace (in DIR or a temporary folder) and "
+                        "run the checklist on it, as a dry run")
+    p.add_argument("--base-dir", help="nanochat base dir (default: $NANOCHAT_BASE_DIR, else "
+                                      "~/.cache/nanochat)")
+    p.add_argument("--nanochat-dir", help="the nanochat checkout (default: the current directory)")
+    p.add_argument("--gpus", type=int, help="planned number of ranks (default 8)")
+    p.add_argument("--target-gpu", help="plan for this GPU model instead of probing")
+    p.add_argument("--script", help="the launch script to run (default: choose interactively)")
+    p.add_argument("--yes", action="store_true", help="launch without asking (for automation)")
+    p.add_argument("--dry-run", action="store_true", help="check and show the command, run nothing")
+    return p.parse_known_args(argv)
+
+
+def run_checklist(root: Path, args, extra) -> int:
+    opts = [f"--{name.replace('_', '-')}={value}" for name, value in
+            (("base_dir", args.base_dir), ("nanochat_dir", args.nanochat_dir), ("gpus", args.gpus),
+             ("target_gpu", args.target_gpu), ("script", args.script)) if value is not None]
+    return int(pytest.main([str(root / "checks"), "-x", f"--rootdir={root}",
+                            "-c", str(root / "pytest.ini"), *opts, *extra]))
+
+
+def choose(candidates: list, interactive: bool) -> dict:
+    if len(candidates) == 1 or not interactive:
+        return candidates[0]
+    print("\nWhat to launch:")
+    for i, c in enumerate(candidates, 1):
+        print(f"  {i}. {c['description']}{'  [recommended]' if i == 1 else ''}\n     {c['command']}")
+    while True:
+        answer = _ask(f"Choose 1-{len(candidates)} [1]: ").strip() or "1"
+        if answer.isdigit() and 1 <= int(answer) <= len(candidates):
+            return candidates[int(answer) - 1]
+        print(f"  please answer a number from 1 to {len(candidates)}")
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt)
+    except EOFError:
+        return ""
+
+
+def main(argv=None, root: Path = None) -> int:
+    args, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    root = Path(root or Path(__file__).resolve().parent.parent)
+    if args.demo is not None:
+        from .demo import build_workspace
+        folder = Path(args.demo or tempfile.mkdtemp(prefix="nanochat-preflight-demo-"))
+        workspace = build_workspace(folder)
+        args.base_dir, args.nanochat_dir = str(workspace["base_dir"]), str(workspace["nanochat_dir"])
+        args.dry_run = True
+    # nanochat's checkout defaults to the folder launch.py was started from, not this repo
+    args.nanochat_dir = str(Path(args.nanochat_dir or os.getcwd()).resolve())
+    code = run_checklist(root, args, extra)
+    if code != 0:
+        print(f"\nNot launching: the checklist is not green (pytest exit code {code}). "
+              f"Fix the first failure above and run again.", file=sys.stderr)
+        return code
+    settings = build_settings(base_dir=args.base_dir, nanochat_dir=args.nanochat_dir,
+                              gpus=args.gpus, reports_dir=root / "reports")
+    summary = json.loads((settings.reports_dir / "summary.json").read_text())
+    interactive = sys.stdin.isatty() and not args.yes and not args.dry_run
+    chosen = choose(summary["facts"]["launch"], interactive)
+    depth = summary["facts"]["sizing"]["depth"]
+    print(f"\nCommand: {chosen['command']}\n  in {settings.checkout.root} with "
+          f"NANOCHAT_BASE_DIR={settings.base_dir}")
+    for line in reminders(settings, chosen["command"], chosen["script"], depth):
+        print(f"  - {line}")
+    if args.dry_run:
+        print("\nDry run: nothing was started.")
+        return 0
+    if not args.yes and _ask("\nStart this run? Type 'yes' to launch: ").strip().lower() not in ("y", "yes"):
+        print("Not launched.")
+        return 1
+    log = log_path_for(settings.reports_dir)
+    print(f"Launching; output also goes to {log}")
+    env = dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
+    code = run_logged(shlex.split(chosen["command"]), settings.checkout.root, log, env)
+    print(f"\nThe run ended with exit code {code}; log: {log}")
+    return code

@@ -1,0 +1,101 @@
+"""Steps 7-8: what to launch, the reminders that go with it, and running it safely.
+
+The run streams to the terminal and to reports/launch-<time>.log; Ctrl+C and SIGTERM are forwarded
+to the whole run (its own process group, so torchrun's workers get them too) and the launcher waits
+for it to finish, then exits with its exit code.
+"""
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class LaunchCandidate:
+    path: Path          # a script file in the checkout, or None for a generated command
+    argv: tuple         # the command to run (for a script: bash <script>)
+    description: str
+
+    @property
+    def command(self) -> str:
+        return shlex.join(self.argv)
+
+
+def generated_command(settings, sizing, device_batch_size: int = None, save_every: int = 1000):
+    """`torchrun ... -m scripts.base_train -- --depth=D ...` with the detected version's flag names."""
+    flag = settings.checkout.flag
+    argv = ["torchrun", "--standalone", f"--nproc_per_node={settings.gpus}", "-m",
+            "scripts.base_train", "--", f"{flag('depth')}={sizing.depth}"]
+    if device_batch_size:
+        argv.append(f"{flag('device-batch-size')}={device_batch_size}")
+    argv.append(f"{flag('save-every')}={save_every}")
+    return tuple(argv)
+
+
+def launch_candidates(settings, sizing, device_batch_size: int = None) -> list:
+    """The --script given, else the checkout's scripts best first; the generated command last."""
+    if settings.script:
+        path = Path(settings.script)
+        if not path.is_absolute():
+            path = settings.checkout.root / path
+        return [LaunchCandidate(path, ("bash", str(path)), f"{settings.script} (chosen)")]
+    found = [LaunchCandidate(p, ("bash", str(p)), what) for p, what in settings.checkout.scripts()]
+    custom = LaunchCandidate(None, generated_command(settings, sizing, device_batch_size),
+                             f"custom base training for d{sizing.depth} on {settings.gpus} GPU(s)")
+    return found + [custom]
+
+
+def reminders(settings, command: str, script, depth: int) -> list:
+    """What to watch during the run, true for the detected nanochat version."""
+    text = Path(script).read_text(errors="replace") if script else command
+    saves = "save-every" in text or "save_every" in text
+    ckpt = settings.base_dir / "base_checkpoints" / f"d{depth}"
+    return [
+        "Watch the validation loss (val bpb): after 3 or more evaluations without improvement, "
+        "stop the run.",
+        f"Checkpoints go to {settings.base_dir / 'base_checkpoints'}/<model tag, default "
+        f"d<depth>> (here {ckpt} unless the script sets --model-tag).",
+        ("Ctrl+C stops the run; nanochat saves no checkpoint on Ctrl+C, only every --save-every "
+         "steps and at the last step." if saves else
+         "Ctrl+C stops the run and LOSES everything: nanochat saves no checkpoint on Ctrl+C and this "
+         "command sets no --save-every, so only the last step is saved."),
+    ]
+
+
+def run_logged(argv, cwd: Path, log_path: Path, env=None) -> int:
+    """Run argv in its own process group, tee its output to log_path, forward SIGINT/SIGTERM.
+
+    Returns the run's exit code (128 + signal number when a signal ended it, as shells report).
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab", buffering=0) as log:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+        def forward(signum, _frame):
+            try:
+                os.killpg(proc.pid, signum)
+            except ProcessLookupError:
+                pass
+
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            out = sys.stdout.buffer
+            for chunk in iter(lambda: proc.stdout.read1(65536), b""):
+                out.write(chunk)
+                out.flush()
+                log.write(chunk)
+            code = proc.wait()
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+    return 128 - code if code < 0 else code
+
+
+def log_path_for(reports_dir: Path) -> Path:
+    return Path(reports_dir) / f"launch-{time.strftime('%Y%m%d-%H%M%S')}.log"

@@ -1,0 +1,112 @@
+"""Small text tests that decide whether a matched value looks like a real secret.
+
+Entropy, templated values (`${var.x}`, `{{ .Values.x }}`, `<REPLACE_ME>`, `$VAR`), obvious
+placeholders (`xxxx`, `changeme`, documented `...EXAMPLE` keys), our own sanitizer
+placeholders, and the word split of key names used by the assignment rules.
+"""
+
+import math
+import re
+from collections import Counter
+
+# Every placeholder the sanitizer writes starts with this, so a sanitized shard scans clean.
+REDACTED_PREFIX = "REDACTED_"
+
+
+def shannon_entropy(data):
+    """Shannon entropy in bits per symbol of a str or bytes value (0.0 for empty)."""
+    if not data:
+        return 0.0
+    n = len(data)
+    return -sum(c / n * math.log2(c / n) for c in Counter(data).values())
+
+
+def char_classes(text):
+    """How many of lower case, upper case, digits and other characters `text` uses."""
+    return (any(c.islower() for c in text) + any(c.isupper() for c in text)
+            + any(c.isdigit() for c in text) + any(not c.isalnum() for c in text))
+
+
+# ----------------------------------------------------------------------------------------------
+# templated values and placeholders
+
+_TEMPLATED = re.compile(
+    r"\$\{|\{\{|\{%|\$\(|#\{|%\(|<[^<>\s]*>|^\$[A-Za-z_]|%[A-Za-z_][A-Za-z0-9_]*%|^@@|@@$"
+    r"|__[A-Z0-9_]{3,}__|^\{[A-Za-z_][\w.-]*\}$|^\[[A-Za-z_ ]+\]$")
+
+_PLACEHOLDER_WORDS = (
+    "example", "changeme", "change_me", "change-me", "changeit", "replace", "placeholder",
+    "your_", "your-", "yourpass", "yoursecret", "yourtoken", "yourkey", "dummy", "redacted",
+    "xxxx", "****", "....", "\u2026", "sample", "notreal", "not_real", "not-a-real", "fake",
+    "insert", "todo", "fixme", "tbd", "secret_here", "key_here", "token_here", "here>",
+    "password", "passwd", "p@ssw0rd", "s3cr3t", "letmein", "qwerty", "abcdef", "123456",
+    "secret123", "0000", "1111",
+)
+
+_REPEATED = re.compile(r"(.)\1{5,}")
+
+
+def is_templated(value):
+    """True for values filled in by a template engine, a shell or a build tool."""
+    return bool(_TEMPLATED.search(value))
+
+
+def is_placeholder(value):
+    """True for templated values, obvious placeholders and documented example values."""
+    if value.startswith(REDACTED_PREFIX) or "EXAMPLE" in value:
+        return True
+    if is_templated(value):
+        return True
+    low = value.lower()
+    return any(w in low for w in _PLACEHOLDER_WORDS) or bool(_REPEATED.search(value))
+
+
+# ----------------------------------------------------------------------------------------------
+# key names (for `password = ...`, `apiToken: ...`, `DB_PASS=...`)
+
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+SECRET_WORDS = frozenset({
+    "password", "passwd", "passphrase", "pwd", "pass", "secret", "secrets", "token", "tokens",
+    "apikey", "credential", "credentials", "creds", "privatekey", "accesskey", "authkey",
+    "secretkey", "sas", "pat",
+})
+SECRET_PAIRS = frozenset({
+    ("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key"), ("secret", "key"),
+    ("account", "key"), ("signing", "key"), ("encryption", "key"), ("master", "key"),
+    ("shared", "key"), ("client", "secret"), ("app", "key"), ("license", "key"),
+})
+# A key holding one of these words names, points to or configures a secret instead of holding it.
+NOT_SECRET_WORDS = frozenset({
+    "name", "names", "id", "ids", "arn", "path", "paths", "file", "files", "dir", "ref", "refs",
+    "length", "len", "policy", "policies", "version", "ttl", "type", "types", "enabled",
+    "enable", "disabled", "required", "rotation", "rotate", "url", "uri", "urls", "endpoint",
+    "source", "mode", "format", "count", "min", "max", "minimum", "maximum", "size", "expiry",
+    "expires", "expiration", "timeout", "template", "reset", "manager", "provider", "store",
+    "location", "label", "labels", "prompt", "field", "env", "var", "vars", "param", "params",
+    "parameter", "header", "selector", "input", "public", "mount", "volume", "volumes",
+    "annotation", "method", "hint", "pattern", "regex", "prefix", "suffix", "hash", "digest",
+    "checksum", "fingerprint", "validity", "units", "duration", "period", "interval",
+    "strategy", "scope", "scopes", "audience", "issuer", "algorithm", "usage", "class", "from",
+    "lookup", "generator", "generate", "kind", "list", "description", "desc",
+    "help", "placeholder", "example", "sample", "test", "dummy", "fake", "mock", "reader",
+    "writer", "rule", "rules", "create", "created", "update", "updated", "age", "last",
+    "backend", "engine", "permission", "permissions", "arg", "args", "flag", "option",
+    "options", "encrypted", "encoded", "cmd", "command", "script", "sha", "md", "hashed",
+    "salt", "uuid",
+})
+
+
+def key_words(key):
+    """The lower-case words of a key name: `dbPasswordFile` -> ['db', 'password', 'file']."""
+    return [w.lower() for w in _WORDS.findall(key)]
+
+
+def is_secret_key(key):
+    """True when a key name says it holds a secret value (and not a name, path or setting)."""
+    words = key_words(key)
+    if not words or NOT_SECRET_WORDS.intersection(words):
+        return False
+    if SECRET_WORDS.intersection(words):
+        return True
+    return any(pair in SECRET_PAIRS for pair in zip(words, words[1:]))
