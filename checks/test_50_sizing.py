@@ -28,6 +28,7 @@ def test_param_token_ratio(settings, sizing):
                       SizingWarning)
 
 
+@pytest.mark.summary_row("Est. epochs")
 def test_epochs(settings, sizing):
     if sizing.epochs > settings["max_epochs_warn"]:
         warnings.warn(f"a Chinchilla-optimal d{sizing.depth} run needs "

@@ -14,7 +14,7 @@ from .tokenizer_training import train_tokenizer
 DEMO_SHARDS = 5          # 4 train + 1 validation
 ROW_GROUPS_PER_SHARD = 8  # one per rank of the default 8-GPU plan
 ROW_GROUP_SIZE = 1024
-DEMO_VOCAB = 8192
+DEMO_VOCAB = 4096
 TOKENIZER_TRAIN_MB = 6
 
 # The miniature checkout: our own stand-ins that mirror the interface of nanochat's files (the data

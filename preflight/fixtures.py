@@ -31,16 +31,16 @@ def summary(pytestconfig):
 def _progress_writer(config, label: str):
     """Progress lines on the real terminal, also while pytest captures output."""
     capman = config.pluginmanager.getplugin("capturemanager")
-    tw = config.get_terminal_writer()
+    terminal = config.pluginmanager.getplugin("terminalreporter")
     state = {"last": 0.0}
 
     def progress(done: int, total: int, name: str):
         now = time.monotonic()
-        if done < total and now - state["last"] < 0.5:
+        if name == "cache" or (done < total and now - state["last"] < 0.5):
             return
         state["last"] = now
         with capman.global_and_fixture_disabled():
-            tw.line(f"[preflight] {label}: {done}/{total} shards ({name})")
+            terminal.write_line(f"[preflight] {label}: {done}/{total} shards ({name})")
 
     return progress
 
@@ -84,7 +84,6 @@ def tokenizer(settings, summary):
     except TokenizerError as exc:
         summary.row("Tokenizer", "unusable", str(exc), "fail")
         pytest.fail(str(exc), pytrace=False)
-    tok.path = path
     summary.facts["tokenizer"] = dict(path=str(path), n_vocab=tok.n_vocab, name=tok.name)
     summary.row("Tokenizer", f"{tok.n_vocab:,} tokens", f"{path}")
     return tok

@@ -27,6 +27,7 @@ def parse_args(argv):
     p.add_argument("--gpus", type=int, help="planned number of ranks (default 8)")
     p.add_argument("--target-gpu", help="plan for this GPU model instead of probing")
     p.add_argument("--script", help="the launch script to run (default: choose interactively)")
+    p.add_argument("--reports-dir", help="where the reports and the run's log go (default: reports/)")
     p.add_argument("--yes", action="store_true", help="launch without asking (for automation)")
     p.add_argument("--dry-run", action="store_true", help="check and show the command, run nothing")
     return p.parse_known_args(argv)
@@ -35,7 +36,10 @@ def parse_args(argv):
 def run_checklist(root: Path, args, extra) -> int:
     opts = [f"--{name.replace('_', '-')}={value}" for name, value in
             (("base_dir", args.base_dir), ("nanochat_dir", args.nanochat_dir), ("gpus", args.gpus),
-             ("target_gpu", args.target_gpu), ("script", args.script)) if value is not None]
+             ("target_gpu", args.target_gpu), ("script", args.script),
+             ("reports_dir", args.reports_dir)) if value is not None]
+    if args.reports_dir:
+        opts += [f"--html={args.reports_dir}/report.html", f"--junitxml={args.reports_dir}/junit.xml"]
     return int(pytest.main([str(root / "checks"), "-x", f"--rootdir={root}",
                             "-c", str(root / "pytest.ini"), *opts, *extra]))
 
@@ -64,20 +68,23 @@ def main(argv=None, root: Path = None) -> int:
     args, extra = parse_args(sys.argv[1:] if argv is None else argv)
     root = Path(root or Path(__file__).resolve().parent.parent)
     if args.demo is not None:
-        from .demo import build_workspace
+        from .demo import DEMO_VOCAB, build_workspace
         folder = Path(args.demo or tempfile.mkdtemp(prefix="nanochat-preflight-demo-"))
         workspace = build_workspace(folder)
         args.base_dir, args.nanochat_dir = str(workspace["base_dir"]), str(workspace["nanochat_dir"])
         args.dry_run = True
+        extra = ["-o", f"vocab_size={DEMO_VOCAB}", *extra]
     # nanochat's checkout defaults to the folder launch.py was started from, not this repo
     args.nanochat_dir = str(Path(args.nanochat_dir or os.getcwd()).resolve())
+    if args.reports_dir:
+        args.reports_dir = str(Path(args.reports_dir).resolve())
     code = run_checklist(root, args, extra)
     if code != 0:
         print(f"\nNot launching: the checklist is not green (pytest exit code {code}). "
               f"Fix the first failure above and run again.", file=sys.stderr)
         return code
     settings = build_settings(base_dir=args.base_dir, nanochat_dir=args.nanochat_dir,
-                              gpus=args.gpus, reports_dir=root / "reports")
+                              gpus=args.gpus, reports_dir=args.reports_dir or root / "reports")
     summary = json.loads((settings.reports_dir / "summary.json").read_text())
     interactive = sys.stdin.isatty() and not args.yes and not args.dry_run
     chosen = choose(summary["facts"]["launch"], interactive)

@@ -91,25 +91,26 @@ class Recorder:
 
     def __init__(self, summary: Summary):
         self.summary = summary
+        self.rows = {}  # nodeid -> the summary row its check reports into
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            marker = item.get_closest_marker("summary_row")
+            if marker:
+                self.rows[item.nodeid] = marker.args[0]
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         category = warning_message.category
         if issubclass(category, PreflightWarning):
             self.summary.warnings.append([nodeid, category.__name__, str(warning_message.message)])
-            if category.row:
-                self.summary.mark(category.row, "warn")
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        report = yield
-        if report.failed:
-            marker = item.get_closest_marker("summary_row")
-            if marker:
-                reason = str(report.longrepr).strip().splitlines() or ["failed"]
-                self.summary.fail(marker.args[0], reason[-1][:300])
-        return report
+            if nodeid in self.rows:
+                self.summary.mark(self.rows[nodeid], "warn")
 
     def pytest_runtest_logreport(self, report):
+        if report.failed and report.nodeid in self.rows:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            reason = (crash.message if crash else str(report.longrepr)).strip().splitlines()
+            self.summary.fail(self.rows[report.nodeid], (reason or ["failed"])[0][:300])
         if report.when == "call" or report.outcome != "passed":
             outcome = "error" if report.when != "call" and report.failed else report.outcome
             if self.summary.outcomes.get(report.nodeid) not in ("failed", "error"):

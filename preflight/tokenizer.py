@@ -44,6 +44,7 @@ class Tokenizer:
     path: Path
     encoding: tiktoken.Encoding
     ranks: dict = field(repr=False)  # token bytes -> id, the regular (non-special) tokens
+    missing_bytes: bytes = b""  # single bytes with no token: tiktoken panics on text containing one
 
     @property
     def n_vocab(self) -> int:
@@ -61,9 +62,24 @@ class Tokenizer:
     def name(self) -> str:
         return self.encoding.name
 
+    def unencodable(self, docs: Sequence[str]) -> list:
+        """Indexes of docs holding a byte that has no token (always empty for a nanochat tokenizer)."""
+        if not self.missing_bytes:
+            return []
+        pattern = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in self.missing_bytes) + b"]")
+        return [i for i, doc in enumerate(docs) if pattern.search(_tiktoken_bytes(doc))]
+
     def encode_batch(self, docs: Sequence[str]) -> list:
-        """Token ids of each doc, as nanochat's loader gets them (encode_ordinary, threaded)."""
-        return self.encoding.encode_ordinary_batch(list(docs), num_threads=ENCODE_THREADS)
+        """Token ids of each doc, as nanochat's loader gets them (encode_ordinary, threaded).
+
+        Raises TokenizerError instead of letting tiktoken panic on a byte the vocabulary lacks.
+        """
+        docs = list(docs)
+        bad = self.unencodable(docs)
+        if bad:
+            raise TokenizerError(f"{self.path}: cannot encode document {bad[0]}: it holds a byte with no "
+                                 f"token ({len(self.missing_bytes)} of the 256 single-byte tokens are missing)")
+        return self.encoding.encode_ordinary_batch(docs, num_threads=ENCODE_THREADS)
 
     def decode(self, ids) -> str:
         return self.encoding.decode(ids)
@@ -113,7 +129,16 @@ def load_tokenizer(path: Path) -> Tokenizer:
         enc = tiktoken.Encoding(name=name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials)
     except Exception as e:  # tiktoken rejects e.g. a split pattern its regex engine cannot compile
         raise TokenizerError(f"{path}: tiktoken cannot build an encoding from it: {_one_line(e)}") from None
-    return Tokenizer(path=path, encoding=enc, ranks=ranks)
+    missing = bytes(b for b in range(256) if bytes([b]) not in ranks)
+    return Tokenizer(path=path, encoding=enc, ranks=ranks, missing_bytes=missing)
+
+
+def _tiktoken_bytes(doc: str) -> bytes:
+    """The UTF-8 bytes tiktoken encodes for doc: lone surrogates become U+FFFD, as tiktoken does."""
+    try:
+        return doc.encode("utf-8")
+    except UnicodeEncodeError:
+        return doc.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -258,10 +283,9 @@ def _ranges(ids: list) -> str:
 def vocab_problems(tok: Tokenizer) -> list:
     """Holes and clashes in the id space, and missing single-byte tokens (text with them cannot be encoded)."""
     problems = []
-    missing_bytes = [b for b in range(256) if bytes([b]) not in tok.ranks]
-    if missing_bytes:
-        problems.append(f"{len(missing_bytes)} of the 256 single-byte tokens are missing (e.g. "
-                        f"{', '.join(f'0x{b:02x}' for b in missing_bytes[:_EXAMPLES])}); text containing "
+    if tok.missing_bytes:
+        problems.append(f"{len(tok.missing_bytes)} of the 256 single-byte tokens are missing (e.g. "
+                        f"{', '.join(f'0x{b:02x}' for b in tok.missing_bytes[:_EXAMPLES])}); text containing "
                         f"those bytes cannot be encoded")
     regular = set(tok.ranks.values())
     clashes = sorted(regular & set(tok.special_tokens.values()))
@@ -281,19 +305,24 @@ def split_pattern_matches(tok: Tokenizer) -> bool:
     return tok.pat_str == SPLIT_PATTERN
 
 
-def _encode_chunks(tok: Tokenizer, docs: Sequence[str]):
+def _chunks(docs: Sequence[str]):
     for start in range(0, len(docs), ENCODE_CHUNK):
-        chunk = list(docs[start:start + ENCODE_CHUNK])
-        yield start, chunk, tok.encode_batch(chunk)
+        yield start, list(docs[start:start + ENCODE_CHUNK])
 
 
 def roundtrip_failures(tok: Tokenizer, docs: Sequence[str]) -> list:
-    """Indexes of docs for which decode(encode_ordinary(doc)) != doc."""
+    """Indexes of docs for which decode(encode_ordinary(doc)) != doc.
+
+    A doc holding a byte the vocabulary lacks counts as a failure without being encoded.
+    """
     failures = []
-    for start, chunk, batch in _encode_chunks(tok, docs):
-        for i, (doc, ids) in enumerate(zip(chunk, batch)):
+    for start, chunk in _chunks(docs):
+        bad = set(tok.unencodable(chunk))
+        encodable = [i for i in range(len(chunk)) if i not in bad]
+        batch = dict(zip(encodable, tok.encode_batch([chunk[i] for i in encodable])))
+        for i, doc in enumerate(chunk):
             try:
-                same = tok.decode(ids) == doc
+                same = i in batch and tok.decode(batch[i]) == doc
             except Exception:  # an id with no token (a vocabulary hole) cannot be decoded
                 same = False
             if not same:
@@ -302,11 +331,14 @@ def roundtrip_failures(tok: Tokenizer, docs: Sequence[str]) -> list:
 
 
 def compression(tok: Tokenizer, docs: Sequence[str]) -> tuple:
-    """(UTF-8 bytes, tokens) over docs, encoded as nanochat does; bytes/token = first / second."""
+    """(UTF-8 bytes, tokens) over docs, encoded as nanochat does; bytes/token = first / second.
+
+    Raises TokenizerError when a doc holds a byte the vocabulary lacks (it cannot be encoded at all).
+    """
     n_bytes = n_tokens = 0
-    for _, chunk, batch in _encode_chunks(tok, docs):
-        n_bytes += sum(len(doc.encode("utf-8", "surrogatepass")) for doc in chunk)
-        n_tokens += sum(len(ids) for ids in batch)
+    for _, chunk in _chunks(docs):
+        n_tokens += sum(len(ids) for ids in tok.encode_batch(chunk))
+        n_bytes += sum(len(_tiktoken_bytes(doc)) for doc in chunk)
     return n_bytes, n_tokens
 
 

@@ -7,6 +7,7 @@ specials). The demo workspace and the tests use it to make real tokenizers, so t
 run against exactly what a user's `tok_train` run leaves behind.
 """
 
+import contextlib
 import pickle
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -47,14 +48,21 @@ def build_encoding(texts: Iterable[str], vocab_size: int, doc_cap: int = DOC_CAP
 
 
 def save_tokenizer(enc: tiktoken.Encoding, tokenizer_dir: Path, token_bytes_convention: str = "exact") -> None:
-    """Write tokenizer.pkl and token_bytes.pt into tokenizer_dir (created if needed), each atomically."""
+    """Write tokenizer.pkl and token_bytes.pt into tokenizer_dir (created if needed).
+
+    Both files are written in full to temporary names before either replaces its original, so a
+    failure leaves the previous pair untouched rather than a new tokenizer with old token bytes.
+    """
     tokenizer_dir = Path(tokenizer_dir)
     tokenizer_dir.mkdir(parents=True, exist_ok=True)
     lengths = torch.tensor(expected_token_bytes(enc, token_bytes_convention), dtype=torch.int32)
-    with atomic_path(tokenizer_dir / TOKENIZER_FILE) as tmp, open(tmp, "wb") as f:
-        pickle.dump(enc, f)
-    with atomic_path(tokenizer_dir / TOKEN_BYTES_FILE) as tmp, open(tmp, "wb") as f:
-        torch.save(lengths, f)
+    with contextlib.ExitStack() as stack:
+        pkl_tmp = stack.enter_context(atomic_path(tokenizer_dir / TOKENIZER_FILE))
+        pt_tmp = stack.enter_context(atomic_path(tokenizer_dir / TOKEN_BYTES_FILE))
+        with open(pkl_tmp, "wb") as f:
+            pickle.dump(enc, f)
+        with open(pt_tmp, "wb") as f:
+            torch.save(lengths, f)
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int, tokenizer_dir: Path,

@@ -7,35 +7,28 @@ Promote every one of them to a failure with
 
 
 class PreflightWarning(UserWarning):
-    """Base class of every warning the checklist raises; `row` is its summary table row."""
-    row = None
+    """Base class of every warning the checklist raises."""
 
 
 class DataWarning(PreflightWarning):
     """The dataset is usable but something in it deserves a look."""
-    row = "Dataset"
 
 
 class SecretsWarning(PreflightWarning):
     """The secret scan saw something it did not block on."""
-    row = "Secrets"
 
 
 class TokenizerWarning(PreflightWarning):
     """The tokenizer loads but differs from what nanochat expects."""
-    row = "Tokenizer"
 
 
 class SizingWarning(PreflightWarning):
     """Model size, data size and training horizon are out of balance."""
-    row = "Param/Token"
 
 
 class HardwareWarning(PreflightWarning):
     """GPUs, memory or disk are tight or shared."""
-    row = "Hardware"
 
 
 class LaunchWarning(PreflightWarning):
     """The launch script will run but risks losing work or time."""
-    row = "Launch"

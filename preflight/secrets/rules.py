@@ -1,0 +1,83 @@
+"""What a rule is, how a plain regex rule finds its secrets, and the built-in rule set.
+
+A rule has two regexes: `prefilter` (Hyperscan/RE2 syntax, no look-arounds) decides cheaply
+whether a document can hold a finding at all; `pattern` (Python `re` over the document's
+UTF-8 bytes, or RE2 for user rules) finds the exact secret, named group `s`. A rule with
+structure beyond a regex (PEM blocks, base64 blobs, IP addresses, key = value assignments)
+has a `finder` instead. Like gitleaks, every built-in rule carries generated true positives
+and hand-picked near misses right beside it (`samples`, `near_misses`); the unit tests run
+both through the scanner.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .heuristics import is_placeholder, shannon_entropy
+
+# Bump when a built-in rule changes what it reports: it is part of every cache key.
+RULES_VERSION = "2026.1"
+
+# Documented example values that are public on purpose.
+KNOWN_EXAMPLES = frozenset({
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    # Azurite / Azure Storage Emulator well-known account key
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    # Stripe documentation test keys
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    # the jwt.io sample token
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwi"
+    "aWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detector. Either `pattern` (+ optional `check`) or `finder` does the exact work."""
+
+    id: str
+    description: str
+    prefilter: str
+    placeholder: str
+    pattern: object = None          # compiled regex over bytes; group `group` is the secret
+    group: object = "s"
+    entropy: float = 0.0            # minimum Shannon entropy (bits/char) of the secret
+    check: Callable = None          # check(secret: str, row: bytes, match, ctx) -> bool
+    finder: Callable = None         # finder(row: bytes, ctx) -> iterable of (start, end, rule_id)
+    caseless: bool = False          # the prefilter ignores case
+    placeholders: bool = True       # drop templated and placeholder values
+    priority: int = 50              # the higher wins when two findings overlap
+    replace: Callable = None        # replace(secret: str) -> str, instead of `placeholder`
+    samples: Callable = None        # samples(rng) -> [(document, secret)], true positives
+    near_misses: tuple = field(default=(), repr=False)
+
+
+def find_hits(rule, row, ctx):
+    """Yield (start, end, rule_id) for every verified secret of `rule` in the UTF-8 `row`."""
+    if rule.finder is not None:
+        yield from rule.finder(row, ctx)
+        return
+    for m in rule.pattern.finditer(row):
+        start, end = m.span(rule.group)
+        if start < 0 or start == end:
+            continue
+        secret = row[start:end].decode("utf-8", "replace")
+        if secret in KNOWN_EXAMPLES:
+            continue
+        if rule.entropy and shannon_entropy(secret) < rule.entropy:
+            continue
+        if rule.placeholders and is_placeholder(secret):
+            continue
+        if rule.check is not None and not rule.check(secret, row, m, ctx):
+            continue
+        yield start, end, rule.id
+
+
+def builtin_rules(b64_min_len, b64_min_entropy):
+    """All built-in rules; the base64 rule depends on the configured length and entropy."""
+    from .rules_assignments import ASSIGNMENT_RULES
+    from .rules_ips import IP_RULES
+    from .rules_keys import KEY_RULES, base64_rule
+    from .rules_tokens import TOKEN_RULES
+    return (*TOKEN_RULES, *KEY_RULES, *ASSIGNMENT_RULES, *IP_RULES,
+            base64_rule(b64_min_len, b64_min_entropy))

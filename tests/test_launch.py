@@ -1,0 +1,92 @@
+"""launch.py as a real subprocess: starts the chosen script only on green, passes Ctrl+C through,
+returns the script's exit code."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import ROOT
+
+STUB = """#!/usr/bin/env bash
+echo started > "{marker}"
+echo "hello from the run"
+trap 'echo interrupted >> "{marker}"; exit 42' INT
+{body}
+"""
+
+
+def _launch(ws, *args, **kwargs):
+    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(ws.root / "cache"))
+    env.pop("NANOCHAT_BASE_DIR", None)
+    cmd = [sys.executable, str(ROOT / "launch.py"), f"--base-dir={ws.base}",
+           f"--nanochat-dir={ws.checkout}", "--gpus=2", f"--reports-dir={ws.root / 'reports'}", "-q", *args]
+    return subprocess.Popen(cmd, cwd=ws.root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, **kwargs)
+
+
+def _stub(ws, body="exit 3"):
+    marker = ws.root / "ran"
+    script = ws.checkout / "runs" / "speedrun.sh"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(STUB.format(marker=marker, body=body))
+    return marker
+
+
+def test_green_run_launches_the_script_and_returns_its_code(workspace):
+    marker = _stub(workspace)
+    proc = _launch(workspace, "--yes")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 3, out
+    assert marker.read_text().strip() == "started"
+    assert "upstream speedrun" in out and "Watch the validation loss" in out
+    logs = list((workspace.root / "reports").glob("launch-*.log"))
+    assert len(logs) == 1 and "hello from the run" in logs[0].read_text()
+    assert "hello from the run" in out
+
+
+def test_red_run_never_launches(workspace):
+    marker = _stub(workspace, body="exit 0")
+    shutil.rmtree(workspace.tokenizer)
+    proc = _launch(workspace, "--yes")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1, out
+    assert not marker.exists()
+    assert "Not launching" in out
+
+
+def test_no_tests_collected_never_launches(workspace):
+    marker = _stub(workspace, body="exit 0")
+    proc = _launch(workspace, "--yes", "-k", "no_such_check")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 5 and not marker.exists(), out
+
+
+def test_dry_run_shows_the_command_and_runs_nothing(workspace):
+    marker = _stub(workspace, body="exit 0")
+    proc = _launch(workspace, "--dry-run")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    assert "Dry run" in out and "runs/speedrun.sh" in out and not marker.exists()
+
+
+def test_no_confirmation_no_launch(workspace):
+    marker = _stub(workspace, body="exit 0")
+    proc = _launch(workspace)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "Not launched" in out and not marker.exists(), out
+
+
+def test_ctrl_c_is_forwarded_and_waited_for(workspace):
+    marker = _stub(workspace, body="while true; do sleep 0.1; done")
+    proc = _launch(workspace, "--yes")
+    deadline = time.monotonic() + 240
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert marker.exists(), proc.communicate()[0]
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 42, out
+    assert "interrupted" in marker.read_text()
