@@ -67,6 +67,7 @@ class ArgIssue:
     message: str
     flag: str = ""     # the argument as written
     closest: str = ""  # the nearest valid flag, for unknown flags
+    index: int = -1    # position of the argument in the list (-1: the call as a whole)
 
 
 @dataclass
@@ -181,12 +182,12 @@ class _Replay:
     def __init__(self, spec: ParserSpec, args: list):
         self.spec, self.args = spec, list(args)
         self.values = spec.defaults()
-        self.given, self.issues, self.extras = set(), [], []
+        self.given, self.issues, self.at = set(), [], -1
         self.negatives_are_options = any(_NEGATIVE_NUMBER.match(s) for o in spec.options
                                          for s in o.strings)
 
     def issue(self, severity, kind, message, flag="", closest=""):
-        self.issues.append(ArgIssue(severity, kind, message, flag, closest))
+        self.issues.append(ArgIssue(severity, kind, message, flag, closest, self.at))
 
     def classify(self, arg: str):
         """'A' (a value), 'U' (unknown until run time) or ('O', matches) like argparse."""
@@ -224,7 +225,9 @@ class _Replay:
                     positional.append(arg)
                 i += 1
                 continue
+            self.at = i
             i = self.optional(arg, kind[1], kinds, i)
+        self.at = -1
         self.positionals(positional)
         missing = [o.name for o in self.spec.options if o.required and o.dest not in self.given]
         if missing:
@@ -390,7 +393,7 @@ def _parse_configurator(spec: ParserSpec, args: list) -> ParseResult:
     values, given, issues = spec.defaults(), set(), []
     keys = {o.dest: o for o in spec.options}
     after_bare_flag = False
-    for arg in args:
+    for index, arg in enumerate(args):
         if UNKNOWN in arg.split("=", 1)[0] or (after_bare_flag and not arg.startswith("-")):
             after_bare_flag = False
             continue
@@ -399,14 +402,14 @@ def _parse_configurator(spec: ParserSpec, args: list) -> ParseResult:
             if arg.startswith("--"):
                 issues.append(ArgIssue("error", "configurator-form", f"{_show(arg)}: "
                               f"{spec.path.name} only takes --key=value (its configurator asserts "
-                              "on a bare --flag)", arg))
+                              "on a bare --flag)", arg, index=index))
             else:
                 issues.append(ArgIssue("warning", "config-file", f"{_show(arg)} is run as a Python "
-                              f"config file by {spec.path.name}'s configurator", arg))
+                              f"config file by {spec.path.name}'s configurator", arg, index=index))
             continue
         if not arg.startswith("--") or arg.count("=") > 1:
             issues.append(ArgIssue("error", "configurator-form", f"{_show(arg)}: the configurator "
-                          "needs exactly --key=value (one '=', two dashes)", arg))
+                          "needs exactly --key=value (one '=', two dashes)", arg, index=index))
             continue
         key, raw = arg[2:].split("=")
         opt = keys.get(key)
@@ -414,7 +417,7 @@ def _parse_configurator(spec: ParserSpec, args: list) -> ParseResult:
             closest = spec.closest("--" + key)
             issues.append(ArgIssue("error", "unknown-flag", f"--{key} is not a setting of "
                           f"{spec.path.name} (closest: {closest}; the configurator raises "
-                          "'Unknown config key')", arg, closest))
+                          "'Unknown config key')", arg, closest, index))
             continue
         given.add(key)
         if UNKNOWN in raw:
@@ -426,13 +429,13 @@ def _parse_configurator(spec: ParserSpec, args: list) -> ParseResult:
             value = raw
         except Exception:  # the configurator itself would crash on these (e.g. unhashable sets)
             issues.append(ArgIssue("error", "bad-value", f"{arg}: the configurator cannot "
-                          "evaluate this value", arg))
+                          "evaluate this value", arg, index=index))
             continue
         if opt.default_known and opt.default is not None and type(value) is not type(opt.default):
             issues.append(ArgIssue("error", "bad-value", f"{arg}: {key} is "
                           f"{type(opt.default).__name__} ({opt.default!r}) and the configurator "
                           f"asserts the type, but {raw!r} reads as {type(value).__name__}",
-                          arg))
+                          arg, index=index))
             continue
         values[key] = value
     return ParseResult(values, given, issues)

@@ -54,6 +54,9 @@ _ALLOWED = {
     ("_codecs", "encode"): _latin1_bytes,
     ("builtins", "bytes"): _empty_bytes,
 }
+# protocols 0-2 name the modules the Python 2 way
+_ALLOWED.update({("copy_reg", "_reconstructor"): _reconstructor, ("__builtin__", "object"): object,
+                 ("__builtin__", "bytes"): _empty_bytes})
 
 
 class _Unpickler(pickle.Unpickler):

@@ -12,7 +12,7 @@ from typing import Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from preflight.atomic_write import atomic_path
+from .atomic_write import atomic_path
 
 ROW_GROUP_SIZE = 1024
 ZSTD_LEVEL = 3

@@ -18,8 +18,8 @@ from typing import Sequence
 
 import tiktoken
 
-from preflight.nanochat_constants import SPECIAL_TOKENS, SPLIT_PATTERN
-from preflight.safe_unpickle import RefusedGlobal, load_encoding_state
+from .nanochat_constants import SPECIAL_TOKENS, SPLIT_PATTERN
+from .safe_unpickle import RefusedGlobal, load_encoding_state
 
 PICKLE_NAME = "tokenizer.pkl"
 JSON_NAME = "tokenizer.json"
@@ -125,9 +125,15 @@ def load_tokenizer(path: Path) -> Tokenizer:
         name = "hf-bpe-json"
     else:
         ranks, specials, pat_str, name = _parse_pickle(path, data)
+    # tiktoken panics (a BaseException, with a Rust backtrace on stderr) on duplicate ids: refuse first
+    for what, table in (("regular tokens", ranks), ("special tokens", specials)):
+        if len(set(table.values())) != len(table):
+            raise TokenizerError(f"{path}: {len(table) - len(set(table.values()))} {what} share an id with another")
     try:
         enc = tiktoken.Encoding(name=name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials)
-    except Exception as e:  # tiktoken rejects e.g. a split pattern its regex engine cannot compile
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # e.g. a split pattern tiktoken's regex engine cannot compile
         raise TokenizerError(f"{path}: tiktoken cannot build an encoding from it: {_one_line(e)}") from None
     missing = bytes(b for b in range(256) if bytes([b]) not in ranks)
     return Tokenizer(path=path, encoding=enc, ranks=ranks, missing_bytes=missing)
@@ -291,8 +297,6 @@ def vocab_problems(tok: Tokenizer) -> list:
     clashes = sorted(regular & set(tok.special_tokens.values()))
     if clashes:
         problems.append(f"ids used by both a special and a regular token: {_ranges(clashes)}")
-    if len(regular) != len(tok.ranks):
-        problems.append(f"{len(tok.ranks) - len(regular)} regular tokens share an id with another")
     used = regular | set(tok.special_tokens.values())
     holes = [i for i in range(tok.n_vocab) if i not in used]
     if holes:

@@ -16,9 +16,9 @@ import rustbpe
 import tiktoken
 import torch
 
-from preflight.atomic_write import atomic_path
-from preflight.nanochat_constants import DOC_CAP_CHARS, SPECIAL_TOKENS, SPLIT_PATTERN
-from preflight.tokenizer import expected_token_bytes
+from .atomic_write import atomic_path
+from .nanochat_constants import DOC_CAP_CHARS, SPECIAL_TOKENS, SPLIT_PATTERN
+from .tokenizer import expected_token_bytes
 
 TOKENIZER_FILE = "tokenizer.pkl"
 TOKEN_BYTES_FILE = "token_bytes.pt"

@@ -203,3 +203,21 @@ def test_mistyped_warning_class_fails_under_strict_mode(workspace):
 def test_bad_threshold_is_one_line(workspace):
     run = run_checklist(workspace, "-o", "depth_by_tokens=lots")
     assert run.code == 4 and "depth_by_tokens" in run.output and "Traceback" not in run.output
+
+
+def test_sizing_numbers_match_a_direct_computation(workspace):
+    """Bytes/token, tokens, parameters, ratio and epochs, recomputed here from the real files."""
+    run = run_checklist(workspace)
+    sizing = run.summary["facts"]["sizing"]
+    enc = pickle.loads((workspace.tokenizer / "tokenizer.pkl").read_bytes())
+    train = [d for p in workspace.shards()[:-1] for d in pq.read_table(p).column("text").to_pylist()]
+    n_bytes = sum(len(d.encode()) for d in train)
+    n_tokens = sum(len(ids) for ids in enc.encode_ordinary_batch(train))
+    assert sizing["bytes_per_token"] == pytest.approx(n_bytes / n_tokens)  # the sample is all of it
+    assert abs(sizing["train_tokens"] - n_tokens) <= 1
+    assert sizing["depth"] == 12  # under 100M tokens
+    d, v = 768, -(-enc.n_vocab // 64) * 64
+    scaling = 12 * 12 * d * d + 6 * 12 * 6 + v * d  # HEAD: matrices + ve gates + lm_head
+    assert sizing["params_horizon"] == scaling
+    assert sizing["param_token_ratio"] == pytest.approx(scaling / sizing["train_tokens"])
+    assert sizing["epochs"] == pytest.approx(20 * scaling / sizing["train_tokens"], rel=1e-6)

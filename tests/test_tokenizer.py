@@ -14,7 +14,7 @@ from preflight import tokenizer as T
 from preflight.iac_corpus import generate_documents
 from preflight.nanochat_constants import SPECIAL_TOKENS, SPLIT_PATTERN
 from tok_fixtures import (HF_DATA, VOCAB, hf_json_from_encoding, nanochat_specials, tokenizer_copy, trained_dir,
-                          trained_encoding, write_encoding, write_json)
+                          trained_encoding, write_encoding, write_json, write_state)
 
 TRAIN = "python -m scripts.tok_train"
 NANOCHAT_TEST_TEXT = ("Hello world! This is a test.\nNumbers: 123, 4567, 89\nContractions: I'm, you're, it's\n"
@@ -116,16 +116,11 @@ def test_pickle_that_runs_a_command_is_refused_and_nothing_runs(tmp_path):
 def test_payload_hidden_inside_a_real_encoding_is_refused(tmp_path):
     marker = tmp_path / "pwned"
     ranks, specials = _ranks_and_specials()
-    state = {"name": "rustbpe", "pat_str": SPLIT_PATTERN, "mergeable_ranks": ranks,
-             "special_tokens": {**specials, "<|bos|>": _RunsCode(f"touch {marker}")}}
-
-    class Trojan:  # pickles as tiktoken's Encoding with a poisoned state
-        def __reduce__(self):
-            return tiktoken.Encoding.__new__, (tiktoken.Encoding,), state
-
-    path = tmp_path / "tokenizer.pkl"
-    path.write_bytes(pickle.dumps(Trojan()))
-    with pytest.raises(T.TokenizerError, match="refused"):
+    path = write_state(tmp_path / "tokenizer.pkl", {
+        "name": "rustbpe", "pat_str": SPLIT_PATTERN, "mergeable_ranks": ranks,
+        "special_tokens": {**specials, "<|bos|>": _RunsCode(f"touch {marker}")}})
+    assert b"tiktoken.core" in path.read_bytes() and b"Encoding" in path.read_bytes()
+    with pytest.raises(T.TokenizerError, match=f"refused.*{os.system.__module__}.system"):
         T.load_tokenizer(path)
     assert not marker.exists()
 
@@ -172,33 +167,45 @@ def test_reference_to_a_builtin_encoding_is_not_a_trained_tokenizer(tmp_path):
         T.load_tokenizer(path)
 
 
-def test_wrong_types_in_the_state_are_rejected(tmp_path):
+def _state(**changes):
     ranks, specials = _ranks_and_specials()
-    ranks = {k.decode("latin1"): v for k, v in ranks.items()}  # str keys: not a mergeable_ranks dict
-
-    class Fake:
-        def __reduce__(self):
-            return tiktoken.Encoding.__new__, (tiktoken.Encoding,), {
-                "name": "rustbpe", "pat_str": SPLIT_PATTERN, "mergeable_ranks": ranks, "special_tokens": specials}
-
-    path = tmp_path / "tokenizer.pkl"
-    path.write_bytes(pickle.dumps(Fake()))
-    with pytest.raises(T.TokenizerError, match="mergeable_ranks"):
-        T.load_tokenizer(path)
+    state = {"name": "rustbpe", "pat_str": SPLIT_PATTERN, "mergeable_ranks": ranks, "special_tokens": specials}
+    state.update(changes)
+    return state
 
 
-def test_unusable_split_pattern_is_a_load_error(tmp_path):
-    ranks, specials = _ranks_and_specials()
+def test_state_pickle_helper_is_a_faithful_encoding_pickle(tmp_path):
+    path = write_state(tmp_path / "tokenizer.pkl", _state())
+    assert path.read_bytes() == pickle.dumps(trained_encoding())
+    loaded = T.load_tokenizer(path)
+    assert loaded.special_tokens == nanochat_specials(VOCAB - 9) and T.vocab_problems(loaded) == []
 
-    class Fake:
-        def __reduce__(self):
-            return tiktoken.Encoding.__new__, (tiktoken.Encoding,), {
-                "name": "rustbpe", "pat_str": "(unclosed", "mergeable_ranks": ranks, "special_tokens": specials}
 
-    path = tmp_path / "tokenizer.pkl"
-    path.write_bytes(pickle.dumps(Fake()))
-    with pytest.raises(T.TokenizerError, match="tiktoken cannot build"):
-        T.load_tokenizer(path)
+@pytest.mark.parametrize("changes, reason", [
+    ({"mergeable_ranks": {"a": 0}}, "mergeable_ranks is not a dict of bytes -> int"),
+    ({"special_tokens": {"<|bos|>": "1"}}, "special_tokens is not a dict of str -> int"),
+    ({"pat_str": None}, "name or pat_str is not a string"),
+    ({"pat_str": "(unclosed"}, "tiktoken cannot build an encoding"),
+])
+def test_bad_states_are_rejected(tmp_path, changes, reason):
+    with pytest.raises(T.TokenizerError, match=reason):
+        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(**changes)))
+
+
+def test_state_without_its_fields(tmp_path):
+    with pytest.raises(T.TokenizerError, match="lacks name/pat_str"):
+        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", {"name": "rustbpe"}))
+
+
+def test_duplicate_ids_are_refused_before_tiktoken_panics(tmp_path, capfd):
+    ranks, _ = _ranks_and_specials()
+    ranks[b"not a merge"] = ranks[b"a"]
+    with pytest.raises(T.TokenizerError, match="1 regular tokens share an id"):
+        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(mergeable_ranks=ranks)))
+    twins = nanochat_specials(VOCAB - 9) | {"<|output_end|>": VOCAB - 9}
+    with pytest.raises(T.TokenizerError, match="1 special tokens share an id"):
+        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(special_tokens=twins)))
+    assert "panicked" not in capfd.readouterr().err
 
 
 def test_unreadable_file(tmp_path):
@@ -357,17 +364,6 @@ def test_compression_over_more_docs_than_one_batch(tok, monkeypatch):
 def test_roundtrip_failure_is_reported_at_its_index(tok):
     docs = ["fine", "lone surrogate \ud800 here", "also fine"]
     assert T.roundtrip_failures(tok, docs) == [1]
-
-
-def test_roundtrip_failure_from_an_undecodable_token(tmp_path, tok):
-    # a vocabulary whose "é" merge decodes to other bytes: the text comes back changed
-    ranks, specials = _ranks_and_specials()
-    eacute = "é".encode()
-    if eacute not in ranks:
-        pytest.skip("training corpus produced no é token")
-    ranks[b"e?"], ranks[eacute] = ranks[eacute], ranks.get(b"e?", len(ranks) + 100)
-    tok2 = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
-    assert 0 in T.roundtrip_failures(tok2, ["café"])
 
 
 # -----------------------------------------------------------------------------

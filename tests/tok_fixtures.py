@@ -6,7 +6,9 @@ checks must catch: pickles of altered Encodings and Hugging Face tokenizer.json 
 """
 
 import atexit
+import copyreg
 import functools
+import io
 import json
 import pickle
 import shutil
@@ -55,6 +57,22 @@ def write_encoding(path: Path, ranks: dict, specials: dict, pat_str: str = SPLIT
     enc = tiktoken.Encoding(name="rustbpe", pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(pickle.dumps(enc, protocol=protocol))
+    return Path(path)
+
+
+def write_state(path: Path, state) -> Path:
+    """A tokenizer.pkl holding a tiktoken Encoding with an arbitrary (possibly invalid) state.
+
+    The bytes are exactly what pickling an Encoding gives (NEWOBJ tiktoken.core.Encoding, then BUILD
+    with the state), but no Encoding is built from the state: tiktoken would refuse or crash.
+    """
+    shell = tiktoken.Encoding.__new__(tiktoken.Encoding)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.DEFAULT_PROTOCOL)
+    pickler.dispatch_table = {tiktoken.Encoding: lambda enc: (copyreg.__newobj__, (tiktoken.Encoding,), state)}
+    pickler.dump(shell)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(buffer.getvalue())
     return Path(path)
 
 

@@ -100,7 +100,8 @@ def muon_groups(tensors: list) -> list:
 # ----------------------------------------------------------------------------------------------
 # Static memory: weights, gradients, optimizer state; and the optimizer step's temporaries.
 
-def _adamw_state(tensors: list, ranks: int) -> int:
+def adamw_state_bytes(tensors: list, ranks: int) -> int:
+    """AdamW moments one rank holds: row shards of large tensors, whole small ones."""
     total = 0
     for t in tensors:
         if t.optimizer != "adamw":
@@ -112,7 +113,8 @@ def _adamw_state(tensors: list, ranks: int) -> int:
     return total
 
 
-def _muon_state(tensors: list, ranks: int, recipe: Recipe) -> int:
+def muon_state_bytes(tensors: list, ranks: int, recipe: Recipe) -> int:
+    """Muon state one rank holds: momentum (and second moment) for the matrices it owns."""
     total = 0
     for shape, k, size in muon_groups(tensors):
         owned = math.ceil(k / ranks)
@@ -206,7 +208,7 @@ def estimate_memory(params: ParamCount, recipe: Recipe, ranks: int, device_batch
     return MemoryEstimate(
         ranks=ranks, device_batch_size=device_batch_size,
         weights=weights, grads=weights,
-        optimizer=_adamw_state(tensors, ranks) + _muon_state(tensors, ranks, recipe),
+        optimizer=adamw_state_bytes(tensors, ranks) + muon_state_bytes(tensors, ranks, recipe),
         compute_copies=copies,
         activations=int(tokens * shape.depth * shape.model_dim * constants.act_bytes * act_scale),
         logits=int(tokens * shape.padded_vocab * constants.logits_bytes),

@@ -69,7 +69,7 @@ _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 SECRET_WORDS = frozenset({
     "password", "passwd", "passphrase", "pwd", "pass", "secret", "secrets", "token", "tokens",
     "apikey", "credential", "credentials", "creds", "privatekey", "accesskey", "authkey",
-    "secretkey", "sas", "pat",
+    "secretkey",
 })
 SECRET_PAIRS = frozenset({
     ("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key"), ("secret", "key"),
@@ -102,11 +102,19 @@ def key_words(key):
     return [w.lower() for w in _WORDS.findall(key)]
 
 
+# Found inside run-together upper-case names too (CLIENTSECRET, PGPASSWORD).
+_SECRET_INFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential",
+                   "privatekey", "accesskey", "secretkey")
+_NOT_SECRET_SUFFIXES = ("name", "file", "path", "id", "arn", "url", "uri", "ref", "length",
+                        "type", "policy", "version", "ttl", "endpoint")
+
+
 def is_secret_key(key):
     """True when a key name says it holds a secret value (and not a name, path or setting)."""
     words = key_words(key)
-    if not words or NOT_SECRET_WORDS.intersection(words):
+    low = key.lower()
+    if not words or NOT_SECRET_WORDS.intersection(words) or low.endswith(_NOT_SECRET_SUFFIXES):
         return False
-    if SECRET_WORDS.intersection(words):
+    if SECRET_WORDS.intersection(words) or any(w in low for w in _SECRET_INFIXES):
         return True
     return any(pair in SECRET_PAIRS for pair in zip(words, words[1:]))

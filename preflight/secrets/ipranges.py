@@ -171,7 +171,9 @@ def _public_tree(base, prefix_len, nets):
     return "(?:" + "|".join(alts) + ")"
 
 
-@lru_cache(maxsize=None)
-def public_ipv4_regex():
-    """A regex (RE2/Hyperscan/Python syntax) matching dotted quads outside SPECIAL_IPV4."""
-    return _public_tree(0, 0, list(_V4_NETS))
+@lru_cache(maxsize=16)
+def public_ipv4_regex(allowed=()):
+    """A regex (RE2/Hyperscan/Python syntax) for dotted quads outside SPECIAL_IPV4 and the
+    `allowed` IPv4 addresses/CIDRs (strings)."""
+    extra = [n for n in parse_allowed(allowed) if n.version == 4]
+    return _public_tree(0, 0, list(_V4_NETS) + extra)

@@ -40,7 +40,7 @@ class Rule:
     prefilter: str
     placeholder: str
     pattern: object = None          # compiled regex over bytes; group `group` is the secret
-    group: object = "s"
+    group: object = "s"             # None: the first non-empty group, else the whole match
     entropy: float = 0.0            # minimum Shannon entropy (bits/char) of the secret
     check: Callable = None          # check(secret: str, row: bytes, match, ctx) -> bool
     finder: Callable = None         # finder(row: bytes, ctx) -> iterable of (start, end, rule_id)
@@ -58,7 +58,7 @@ def find_hits(rule, row, ctx):
         yield from rule.finder(row, ctx)
         return
     for m in rule.pattern.finditer(row):
-        start, end = m.span(rule.group)
+        start, end = m.span(_secret_group(rule, m))
         if start < 0 or start == end:
             continue
         secret = row[start:end].decode("utf-8", "replace")
@@ -73,11 +73,24 @@ def find_hits(rule, row, ctx):
         yield start, end, rule.id
 
 
-def builtin_rules(b64_min_len, b64_min_entropy):
-    """All built-in rules; the base64 rule depends on the configured length and entropy."""
+def _secret_group(rule, m):
+    """The rule's group, or (group None, as in gitleaks) the first non-empty group or 0."""
+    if rule.group is not None:
+        return rule.group
+    for g in range(1, rule.pattern.groups + 1):
+        start, end = m.span(g)
+        if end > start >= 0:
+            return g
+    return 0
+
+
+def builtin_rules(b64_min_len=64, b64_min_entropy=4.5, allow_ips=None):
+    """All built-in rules for the configured base64 gate and allowed public IPs."""
+    from .ipranges import DEFAULT_ALLOWED_IPS
     from .rules_assignments import ASSIGNMENT_RULES
-    from .rules_ips import IP_RULES
+    from .rules_ips import ip_rules
     from .rules_keys import KEY_RULES, base64_rule
     from .rules_tokens import TOKEN_RULES
-    return (*TOKEN_RULES, *KEY_RULES, *ASSIGNMENT_RULES, *IP_RULES,
+    allow = DEFAULT_ALLOWED_IPS if allow_ips is None else tuple(allow_ips)
+    return (*TOKEN_RULES, *KEY_RULES, *ASSIGNMENT_RULES, *ip_rules(allow),
             base64_rule(b64_min_len, b64_min_entropy))

@@ -64,8 +64,9 @@ def _private_key_samples(rng):
                   "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PGP PRIVATE KEY BLOCK"):
         pem = fake_pem(rng, label)
         indented = pem.replace("\n", "\n    ")
-        out += pairs([f"{pem}\n", f"tls:\n  key: |\n    {indented}\n  other: x\n",
-                      f'resource "tls" "k" {{\n  private_key = <<EOT\n{pem}\nEOT\n}}\n'], pem)
+        out += pairs([f"{pem}\n", f'resource "tls" "k" {{\n  private_key = <<EOT\n{pem}\nEOT\n}}\n'],
+                     pem)
+        out.append((f"tls:\n  key: |\n    {indented}\n  other: x\n", indented))
     legacy = ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
               f"DEK-Info: AES-128-CBC,{rand(rng, '0123456789ABCDEF', 32)}\n\n"
               + rand_b64(rng, 600) + "\n-----END RSA PRIVATE KEY-----")
@@ -122,6 +123,10 @@ _FILE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"PK\x03\x04",
                b"wOFF", b"wOF2", b"RIFF", b"\x00\x00\x01\x00", b"BM", b"\x28\xb5\x2f\xfd")
 
 
+_TEXT_BYTES = bytes(range(0x20, 0x7f)) + b"\t\r\n"
+_LOWER, _UPPER, _DIGIT = re.compile(rb"[a-z]"), re.compile(rb"[A-Z]"), re.compile(rb"[0-9]")
+
+
 def _inside_pem(row, start):
     begin = row.rfind(b"-----BEGIN ", 0, start)
     return begin >= 0 and row.find(b"-----END ", begin, start) < 0
@@ -141,11 +146,8 @@ def _der_private_key(raw):
 
 
 def _printable(raw):
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return sum(c.isprintable() or c in "\n\r\t" for c in text) >= 0.95 * len(text)
+    """Mostly printable ASCII (config text), as opposed to binary key material."""
+    return len(raw.translate(None, _TEXT_BYTES)) <= 0.05 * len(raw)
 
 
 def _classify_blob(raw, ctx):
@@ -172,18 +174,17 @@ def _decode(blob):
 
 def base64_rule(min_len, min_entropy):
     """The rule for long high-entropy base64, decoded and rescanned (see the module doc)."""
-    blob_re = re.compile(rb"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{%d,}={0,2}(?![A-Za-z0-9+/=_-])"
+    blob_re = re.compile(rb"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{%d,}={0,2}(?![A-Za-z0-9+/=_-])"
                          % min_len)
 
     def finder(row, ctx):
         for m in blob_re.finditer(row):
             blob, start = m.group(), m.start()
-            if blob.decode() in KNOWN_EXAMPLES or shannon_entropy(blob) < min_entropy:
-                continue
-            if not (re.search(rb"[a-z]", blob) and re.search(rb"[A-Z]", blob)
-                    and re.search(rb"[0-9]", blob)):
-                continue
             if row[max(0, start - 28):start].endswith(_PUBLIC_PREFIXES) or _inside_pem(row, start):
+                continue
+            if not (_LOWER.search(blob) and _UPPER.search(blob) and _DIGIT.search(blob)):
+                continue
+            if shannon_entropy(blob) < min_entropy or blob.decode() in KNOWN_EXAMPLES:
                 continue
             raw = _decode(blob)
             if raw is None or ctx.depth >= 2:
@@ -201,9 +202,10 @@ def base64_rule(min_len, min_entropy):
         der = base64.b64encode(b"\x30\x82\x04\xa4\x02\x01\x00" + rng.randbytes(600)).decode()
         secret_yaml = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ntype: Opaque\n"
                        f"data:\n  tls.key: {key_b64}\n")
-        return ([(kubeconfig, key_b64), (secret_yaml, key_b64)]
-                + pairs(contexts("encryption_blob", opaque), opaque)
-                + [(f"key_der: {der}\n", der)])
+        # a wrapped key is reported as the key
+        return ([(kubeconfig, key_b64, "private-key"), (secret_yaml, key_b64, "private-key"),
+                 (f"key_der: {der}\n", der, "private-key")]
+                + pairs(contexts("encryption_blob", opaque), opaque))
 
     return Rule(
         id="base64-high-entropy", description="long high-entropy base64 (decoded and rescanned)",

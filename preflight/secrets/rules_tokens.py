@@ -72,7 +72,7 @@ GCP_API_KEY = _token(
     r"AIza[0-9A-Za-z_-]{35}", "REDACTED_GCP_API_KEY",
     lambda r: "AIza" + rand(r, ALNUM + "_-", 35), key="api_key", boundary="A-Za-z0-9_-",
     entropy=3.5, near_misses=["api_key: AIzaSyXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n",
-                              "api_key: AIzaSy12345\n"])
+                              "value: AIzaSy12345\n"])
 
 GCP_OAUTH_CLIENT_SECRET = _token(
     "gcp-oauth-client-secret", "Google OAuth client secret",
@@ -150,7 +150,7 @@ GITHUB_TOKEN = _token(
     r"gh[pousr]_[A-Za-z0-9]{36}", "REDACTED_GITHUB_TOKEN",
     lambda r: "gh" + r.choice("pousr") + "_" + rand(r, ALNUM, 36), key="github_token",
     near_misses=["github_token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
-                 "token: ghp_1234\n", "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}\n"])
+                 "ref: ghp_1234\n", "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}\n"])
 
 GITHUB_FINE_GRAINED_PAT = _token(
     "github-fine-grained-pat", "GitHub fine-grained personal access token",
@@ -217,7 +217,7 @@ PYPI_TOKEN = _token(
     r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}|pypi-AgENdGVzdC5weXBpLm9yZw[A-Za-z0-9_-]{50,}",
     "REDACTED_PYPI_TOKEN", lambda r: "pypi-AgEIcHlwaS5vcmc" + rand(r, B64URL, 70),
     key="pypi_password", boundary="A-Za-z0-9_-",
-    near_misses=["password: pypi-AgEIcHlwaS5vcmc\n"])
+    near_misses=["index: pypi-AgEIcHlwaS5vcmc\n"])
 
 DOCKER_HUB_PAT = _token(
     "docker-hub-token", "Docker Hub personal access token",
@@ -229,7 +229,7 @@ TERRAFORM_CLOUD_TOKEN = _token(
     "terraform-cloud-token", "Terraform Cloud / Enterprise API token",
     r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}", "REDACTED_TERRAFORM_CLOUD_TOKEN",
     lambda r: rand(r, ALNUM, 14) + ".atlasv1." + rand(r, ALNUM + "_-", 67),
-    key="tfe_token", boundary="A-Za-z0-9_=-", prefilter=r"\.atlasv1\.[A-Za-z0-9_=-]{60}",
+    key="tfe_token", boundary="A-Za-z0-9_-", prefilter=r"\.atlasv1\.[A-Za-z0-9_=-]{60}",
     entropy=3.5, near_misses=["token = \"xxxxxxxxxxxxxx.atlasv1.xxxx\"\n"])
 
 VAULT_TOKEN = _token(
@@ -265,7 +265,7 @@ JWT = _token(
     check=_jwt_header_ok, priority=55,
     near_misses=["token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFt"
                  "ZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJ"
-                 "V_adQssw5c\n", "token: eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.\n"])
+                 "V_adQssw5c\n", "claims: eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.\n"])
 
 # ----------------------------------------------------------------------------------------------
 # other providers common in IaC: (id, description, regex, generator, key, boundary)

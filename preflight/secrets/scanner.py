@@ -1,0 +1,298 @@
+"""The scanner: a cheap per-document prefilter over all rules, then exact checks on hits.
+
+Stage 1 asks, for every document of an Arrow string array, which rules can possibly match.
+With Hyperscan (Vectorscan) all prefilters sit in one database in single-match mode and each
+document is scanned on its own: scanning the concatenated Arrow buffer would let `^`, `$`
+and boundaries see the neighbouring row. Without Hyperscan, pyarrow's RE2 kernels compute
+the same row x rule candidates, one vectorised pass per rule. Stage 2 runs each candidate
+rule's exact finder on that document in Python, resolves overlaps (the more specific rule
+wins) and turns what is left into masked findings.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import RuleError, SecretsConfigError
+from .findings import make_finding
+from .ipranges import DEFAULT_ALLOWED_IPS, parse_allowed
+from .rules import RULES_VERSION, builtin_rules, find_hits
+
+try:
+    import hyperscan
+except ImportError:  # the pyarrow engine gives the same results, slower
+    hyperscan = None
+
+ENGINES = ("auto", "hyperscan", "pyarrow")
+_RULE_SOURCES = ("rules.py", "rules_tokens.py", "rules_keys.py", "rules_assignments.py",
+                 "rules_ips.py", "heuristics.py", "ipranges.py", "scanner.py", "gitleaks.py")
+
+
+@dataclass(frozen=True)
+class ScannerConfig:
+    """Everything that decides what the scanner reports. Frozen and picklable."""
+
+    rule_files: tuple = ()                  # gitleaks-format TOML files with extra rules
+    allow_ips: tuple = DEFAULT_ALLOWED_IPS  # public IPs/CIDRs that are not findings
+    b64_min_len: int = 64                   # shortest base64 run that is decoded and checked
+    b64_min_entropy: float = 4.5            # and its minimum Shannon entropy (bits/char)
+    engine: str = field(default="auto", compare=False)  # same results whatever the engine
+
+    def __post_init__(self):
+        object.__setattr__(self, "rule_files", tuple(str(p) for p in self.rule_files))
+        object.__setattr__(self, "allow_ips", tuple(self.allow_ips))
+        if self.engine not in ENGINES:
+            raise SecretsConfigError(f"secrets engine {self.engine!r}: choose one of {ENGINES}")
+        if self.b64_min_len < 16 or self.b64_min_len > 1000:
+            raise SecretsConfigError(f"b64_min_len {self.b64_min_len}: must be 16..1000")
+
+    def key(self):
+        """A stable hash of everything that changes results (for the data-pass cache)."""
+        files = []
+        for path in self.rule_files:
+            try:
+                files.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+            except OSError as e:
+                raise RuleError(f"{path}: cannot read rule file: {e.strerror}") from None
+        payload = {"rules_version": RULES_VERSION, "code": _code_digest(), "rule_files": files,
+                   "allow_ips": sorted(self.allow_ips),
+                   "b64": [self.b64_min_len, round(self.b64_min_entropy, 6)]}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def _code_digest():
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in _RULE_SOURCES:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
+def build_scanner(cfg):
+    """The Scanner for `cfg`, compiled once per process and configuration."""
+    return _build(cfg, cfg.key(), cfg.engine)
+
+
+@lru_cache(maxsize=8)
+def _build(cfg, key, engine):
+    from .gitleaks import load_rule_file
+    try:
+        allowed = parse_allowed(cfg.allow_ips)
+    except ValueError as e:
+        raise SecretsConfigError(str(e)) from None
+    rules = list(builtin_rules(cfg.b64_min_len, cfg.b64_min_entropy, cfg.allow_ips))
+    for path in cfg.rule_files:
+        rules += load_rule_file(path)
+    seen = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleError(f"rule id {rule.id!r} is defined twice (custom rules need new ids)")
+        seen.add(rule.id)
+    if engine == "auto":
+        engine = "hyperscan" if hyperscan is not None else "pyarrow"
+    if engine == "hyperscan" and hyperscan is None:
+        raise SecretsConfigError("secrets engine 'hyperscan': the hyperscan package is missing")
+    prefilter = _HyperscanPrefilter(rules) if engine == "hyperscan" else _ArrowPrefilter(rules)
+    return Scanner(tuple(rules), allowed, prefilter)
+
+
+# ----------------------------------------------------------------------------------------------
+# stage 1: prefilters
+
+def _string_chunks(arr):
+    """(chunk, offset of its first row) for a (Large)StringArray or ChunkedArray of strings."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    base = 0
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            chunk = chunk.cast(pa.large_string())
+        yield chunk, base
+        base += len(chunk)
+
+
+def _row_views(chunk):
+    """A memoryview of the chunk's UTF-8 data and the row offsets as a Python list."""
+    n = len(chunk)
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
+                            count=n + 1, offset=chunk.offset * width)
+    data = chunk.buffers()[2]
+    view = memoryview(data) if data is not None else memoryview(b"")
+    offs = offsets.tolist()
+    if chunk.null_count:
+        valid = np.asarray(chunk.is_valid())
+        offs = [o if i >= n or valid[i] else None for i, o in enumerate(offs)]
+    return view, offs
+
+
+class _HyperscanPrefilter:
+    """All rules' prefilters in one Hyperscan block-mode database, one scan per document."""
+
+    def __init__(self, rules):
+        self.always = []  # rules whose prefilter Hyperscan cannot compile: every document
+        exprs, ids, flags = [], [], []
+        for i, rule in enumerate(rules):
+            flag = hyperscan.HS_FLAG_SINGLEMATCH | (hyperscan.HS_FLAG_CASELESS if rule.caseless else 0)
+            if _hs_compiles(rule.prefilter, flag):
+                pass
+            elif _hs_compiles(rule.prefilter, flag | hyperscan.HS_FLAG_PREFILTER):
+                flag |= hyperscan.HS_FLAG_PREFILTER
+            else:
+                self.always.append(i)
+                continue
+            exprs.append(rule.prefilter.encode())
+            ids.append(i)
+            flags.append(flag)
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(expressions=exprs, ids=ids, flags=flags)
+        self.scratch = hyperscan.Scratch(self.db)
+
+    def candidates(self, chunk):
+        """Yield (row index, row bytes view, rule indices) for rows with any candidate."""
+        view, offs = _row_views(chunk)
+        found = []
+        on_match = lambda rule, start, end, flags, row: found.append((row, rule))  # noqa: E731
+        scan, scratch = self.db.scan, self.scratch
+        for i in range(len(chunk)):
+            s, e = offs[i], offs[i + 1]
+            if s is not None and e is not None and e > s:
+                scan(view[s:e], match_event_handler=on_match, context=i, scratch=scratch)
+        yield from _group(found, view, offs, self.always, len(chunk))
+
+    def candidates_bytes(self, data):
+        """Rule indices whose prefilter matches the bytes `data`."""
+        found = set(self.always)
+        self.db.scan(data, match_event_handler=lambda r, s, e, f, c: found.add(r),
+                     scratch=self.scratch)
+        return sorted(found)
+
+
+def _hs_compiles(pattern, flag):
+    try:
+        hyperscan.Database().compile(expressions=[pattern.encode()], ids=[0], flags=[flag])
+        return True
+    except hyperscan.error:
+        return False
+
+
+def _group(found, view, offs, always, n):
+    by_row = {}
+    for row, rule in found:
+        by_row.setdefault(row, set()).add(rule)
+    if always:
+        for i in range(n):
+            if offs[i] is not None and offs[i + 1] is not None and offs[i + 1] > offs[i]:
+                by_row.setdefault(i, set()).update(always)
+    for row in sorted(by_row):
+        yield row, view[offs[row]:offs[row + 1]], sorted(by_row[row])
+
+
+class _ArrowPrefilter:
+    """The fallback: one pyarrow (RE2) `match_substring_regex` pass per rule."""
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.always = []
+        probe = pa.array(["x"])
+        for i, rule in enumerate(rules):
+            try:
+                pc.match_substring_regex(probe, rule.prefilter, ignore_case=rule.caseless)
+            except pa.ArrowInvalid:
+                self.always.append(i)
+
+    def candidates(self, chunk):
+        view, offs = _row_views(chunk)
+        found = []
+        for i, rule in enumerate(self.rules):
+            if i in self.always:
+                continue
+            mask = pc.match_substring_regex(chunk, rule.prefilter, ignore_case=rule.caseless)
+            for row in np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)):
+                found.append((int(row), i))
+        yield from _group(found, view, offs, self.always, len(chunk))
+
+    def candidates_bytes(self, data):
+        chunk = pa.array([bytes(data)], type=pa.binary()).cast(pa.large_string(), safe=False)
+        return sorted({i for _, _, rules in self.candidates(chunk) for i in rules}
+                      | set(self.always))
+
+
+# ----------------------------------------------------------------------------------------------
+# stage 2: exact checks
+
+class ScanContext:
+    """What finders may consult: allowed IPs, the recursion depth and a rescan for decoded text."""
+
+    def __init__(self, scanner, depth):
+        self.scanner, self.depth = scanner, depth
+        self.allowed_nets = scanner.allowed_nets
+
+    def rescan(self, data):
+        """Verified hits in decoded bytes (one level deeper)."""
+        return self.scanner.hits(data, depth=self.depth + 1)
+
+    def priority(self, rule_id):
+        return self.scanner.priority[rule_id]
+
+
+def resolve_overlaps(hits, priority):
+    """Drop hits that overlap a higher-priority (then longer, then earlier) hit; sort by start."""
+    kept = []
+    for hit in sorted(set(hits), key=lambda h: (-priority[h[2]], h[0] - h[1], h[0])):
+        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
+            kept.append(hit)
+    return sorted(kept)
+
+
+class Scanner:
+    """Compiled rules plus a prefilter engine. Build it with build_scanner(cfg)."""
+
+    def __init__(self, rules, allowed_nets, prefilter):
+        self.rules = rules
+        self.by_id = {r.id: r for r in rules}
+        self.priority = {r.id: r.priority for r in rules}
+        self.allowed_nets = allowed_nets
+        self.prefilter = prefilter
+        self.engine = "hyperscan" if isinstance(prefilter, _HyperscanPrefilter) else "pyarrow"
+        self._contexts = {}
+
+    def _ctx(self, depth):
+        if depth not in self._contexts:
+            self._contexts[depth] = ScanContext(self, depth)
+        return self._contexts[depth]
+
+    def _verify(self, row, rule_indices, depth):
+        ctx = self._ctx(depth)
+        hits = []
+        for i in rule_indices:
+            hits.extend(find_hits(self.rules[i], row, ctx))
+        return resolve_overlaps(hits, self.priority) if len(hits) > 1 else hits
+
+    def hits(self, text, depth=0):
+        """Verified (start, end, rule_id) byte spans in one document (str or UTF-8 bytes)."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return self._verify(data, self.prefilter.candidates_bytes(data), depth)
+
+    def scan_text(self, text, shard="", row=0):
+        """Findings in one document (str or UTF-8 bytes)."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return [make_finding(shard, row, s, e, rule, data[s:e].decode("utf-8", "replace"))
+                for s, e, rule in self.hits(data)]
+
+    def scan_array(self, arr, shard="", row_offset=0):
+        """Findings in every document of a pyarrow string array (row = row_offset + index)."""
+        findings = []
+        for chunk, base in _string_chunks(arr):
+            for i, view, rule_indices in self.prefilter.candidates(chunk):
+                row = bytes(view)
+                for s, e, rule in self._verify(row, rule_indices, 0):
+                    findings.append(make_finding(shard, row_offset + base + i, s, e, rule,
+                                                 row[s:e].decode("utf-8", "replace")))
+        return findings
