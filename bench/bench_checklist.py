@@ -45,6 +45,7 @@ def build(folder: Path, mb: int) -> Path:
     for rel, text in CHECKOUT_FILES.items():
         (folder / "nanochat" / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / "nanochat" / rel).write_text(text)
+    data.mkdir(parents=True)
     docs, size, index, first = [], 0, 0, []
     for doc in iter_documents(seed=1):
         docs.append(doc)

@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 from preflight import tokenizer_rules as rules
-from preflight.tokenizer import check_token_bytes, roundtrip_failures, special_token_problems
+from preflight.tokenizer import special_token_problems
 from preflight.warnings import TokenizerWarning
 
 pytestmark = pytest.mark.summary_row("Tokenizer")
@@ -20,20 +20,20 @@ def test_special_tokens(tokenizer):
     assert not problems, f"{tokenizer.path}: " + "; ".join(problems)
 
 
-def test_roundtrip_on_real_documents(tokenizer, data_pass):
-    docs = rules.roundtrip_sample(data_pass)
-    bad = roundtrip_failures(tokenizer, docs)
+def test_roundtrip_on_real_documents(tokenizer, roundtrip):
+    tried, bad = roundtrip
     assert not bad, (f"{tokenizer.path}: decode(encode(doc)) differs from the document for "
-                     f"{len(bad)} of {len(docs)} sampled documents")
+                     f"{len(bad)} of {tried} sampled documents")
 
 
-def test_token_bytes(settings, tokenizer):
+def test_token_bytes(settings, token_bytes_report):
     path = settings.tokenizer_dir / "token_bytes.pt"
-    assert path.is_file(), (f"{path} is missing: base_train loads it at startup. It is written by "
-                            f"`{settings.checkout.era.tok_train_command}`")
-    found = check_token_bytes(tokenizer, path)
-    assert found.convention is not None and not found.problems, f"{path}: " + "; ".join(found.problems)
-    message = rules.token_bytes_convention_warning(settings, found.convention, path)
+    assert token_bytes_report is not None, (
+        f"{path} is missing: base_train loads it at startup. It is written by "
+        f"`{settings.checkout.era.tok_train_command}`")
+    problems, convention = token_bytes_report["problems"], token_bytes_report["convention"]
+    assert convention is not None and not problems, f"{path}: " + "; ".join(problems)
+    message = rules.token_bytes_convention_warning(settings, convention, path)
     if message:
         warnings.warn(message, TokenizerWarning)
 

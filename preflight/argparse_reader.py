@@ -143,8 +143,11 @@ class ParserSpec:
 
     def defaults(self) -> dict:
         """dest -> default value (None where the default is an expression we did not evaluate)."""
-        return {o.dest: _typed_default(o) for o in self.options + self.positionals
-                if o.action not in ("help", "version")}
+        defaults = {}
+        for opt in self.options + self.positionals:  # two options, one dest: the first default wins
+            if opt.action not in ("help", "version"):
+                defaults.setdefault(opt.dest, _typed_default(opt))
+        return defaults
 
     # -- the replay of argparse -------------------------------------------------------------------
     def parse(self, args: list) -> ParseResult:
@@ -254,9 +257,12 @@ class _Replay:
             self.issue("warning", "abbreviation", f"{_show(head)} is an abbreviation of {string} in "
                        f"{self.spec.path.name}; spell it out (it breaks as soon as another flag "
                        "shares the prefix)", arg, string)
+        if explicit is not None and opt.nargs == 0:
+            handled = self.cluster(opt, string, explicit, arg, i)
+            if isinstance(handled, int):
+                return handled
+            opt, string, explicit = handled + (None,)  # `-xn value`: -n takes what follows
         if explicit is not None:
-            if opt.nargs == 0:
-                return self.cluster(opt, string, explicit, arg, i)
             if isinstance(opt.nargs, int) and opt.nargs > 1:
                 self.issue("error", "missing-value", f"{string} expects {opt.nargs} values", arg)
                 return i + 1
@@ -286,8 +292,11 @@ class _Replay:
             return i + 2
         return i + 1
 
-    def cluster(self, opt, string, explicit, arg, i) -> int:
-        """`-vq` (flags bundled behind one dash) or an error for `--flag=value` on a flag."""
+    def cluster(self, opt, string, explicit, arg, i):
+        """`-vq` (flags bundled behind one dash) or an error for `--flag=value` on a flag.
+
+        Returns the next index, or (option, string) when the bundle ends in an option that takes
+        the following arguments."""
         strings = self.spec._strings()
         while len(string) == 2 and explicit:
             self.store(opt, string, [])
@@ -298,9 +307,13 @@ class _Replay:
                            f"{self.spec.path.name}", arg)
                 return i + 1
             if opt.nargs != 0:
-                self.store(opt, string, [explicit] if explicit else [])
                 if not explicit:
-                    self.issue("error", "missing-value", f"{string} expects a value", arg)
+                    return opt, string
+                if isinstance(opt.nargs, int) and opt.nargs > 1:
+                    self.issue("error", "missing-value", f"{string} expects {opt.nargs} values",
+                               arg)
+                else:
+                    self.store(opt, string, [explicit])
                 return i + 1
         if explicit:
             self.issue("error", "explicit-value", f"{string} takes no value, but {_show(arg)} gives "

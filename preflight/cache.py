@@ -3,8 +3,9 @@
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from .atomic_write import atomic_path
 
 
 def file_identity(path: Path) -> list:
@@ -37,9 +38,7 @@ class JsonCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                json.dump(value, f)
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps(value))
         except OSError:
             pass

@@ -22,6 +22,7 @@ from .cache import JsonCache, cache_key, file_identity
 PASS_VERSION = 3
 # Document length histogram: bin i counts documents with 2**(i-1) <= bytes < 2**i (bin 0: empty).
 LENGTH_BINS = 32
+PARALLEL_MIN_BYTES = 16 << 20  # shards on disk below this are read in this process
 
 
 @dataclass
@@ -46,6 +47,7 @@ class DataPass:
     data_dir: Path
     shards: list
     cached: int = 0  # how many shards came from the cache
+    key: str = ""    # identifies the content read (every shard's identity and the pass options)
 
     @property
     def train(self) -> list:
@@ -156,9 +158,10 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
     cache = JsonCache(cache_dir) if cache_dir else None
     scan_key = scan_config.key() if scan_config is not None else None
     budgets = sample_bytes if isinstance(sample_bytes, list) else [sample_bytes] * len(shards)
-    results, todo = {}, []
+    results, todo, keys = {}, [], []
     for path, budget in zip(shards, budgets):
         key = cache_key(PASS_VERSION, file_identity(path), scan_key, int(budget))
+        keys.append(key)
         hit = cache.get(key) if cache else None
         if hit is not None:
             results[path] = ShardFacts(**hit)
@@ -177,7 +180,10 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         if progress:
             progress(done, len(shards), path.name)
 
-    workers = min(workers or os.cpu_count() or 1, len(todo))
+    if workers is None:  # worker processes cost ~0.4 s to start: only worth it for real work
+        big = sum(p.stat().st_size for p, _, _ in todo) > PARALLEL_MIN_BYTES
+        workers = (os.cpu_count() or 1) if big else 1
+    workers = min(workers, len(todo))
     if workers <= 1:
         for path, key, budget in todo:
             finish(path, key, read_shard(path, scan_config, budget))
@@ -189,7 +195,8 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
             for future in as_completed(futures):
                 finish(*futures[future], future.result())
     return DataPass(data_dir=Path(shards[0]).parent if shards else None,
-                    shards=[results[p] for p in shards], cached=len(shards) - len(todo))
+                    shards=[results[p] for p in shards], cached=len(shards) - len(todo),
+                    key=cache_key(*keys))
 
 
 def scanner_config(settings):

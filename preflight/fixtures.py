@@ -9,13 +9,16 @@ import time
 import pytest
 
 from . import report, sizing as sizing_mod
+from .cache import JsonCache, cache_key, file_identity
 from .config import parse_depth_table
 from .datapass import pass_for_settings
 from .launcher import launch_candidates
 from .params import count_params, model_shape
 from .plugin import SETTINGS, SUMMARY
 from .shards import list_shards
-from .tokenizer import TokenizerError, compression, find_tokenizer, load_tokenizer
+from .tokenizer import (TokenizerError, check_token_bytes, compression, find_tokenizer,
+                        load_tokenizer, roundtrip_failures)
+from .tokenizer_rules import roundtrip_sample
 
 
 @pytest.fixture(scope="session")
@@ -89,15 +92,58 @@ def tokenizer(settings, summary):
     return tok
 
 
+def _cached(settings, parts, compute):
+    """compute(), remembered across runs under a key of everything it depends on."""
+    cache = JsonCache(settings.cache_dir / "facts")
+    key = cache_key(*parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.put(key, value)
+    return value
+
+
 @pytest.fixture(scope="session")
-def bytes_per_token(tokenizer, data_pass, summary):
+def token_bytes_report(settings, tokenizer):
+    """token_bytes.pt checked against the tokenizer (None when the file is missing)."""
+    path = settings.tokenizer_dir / "token_bytes.pt"
+    if not path.is_file():
+        return None
+
+    def compute():
+        found = check_token_bytes(tokenizer, path)
+        return dict(problems=found.problems, convention=found.convention)
+
+    return _cached(settings, ("token_bytes", file_identity(path), file_identity(tokenizer.path)),
+                   compute)
+
+
+@pytest.fixture(scope="session")
+def roundtrip(settings, tokenizer, data_pass):
+    """(documents tried, indexes that do not survive decode(encode(doc)))."""
+    docs = roundtrip_sample(data_pass)
+    bad = _cached(settings, ("roundtrip", file_identity(tokenizer.path), data_pass.key),
+                  lambda: roundtrip_failures(tokenizer, docs))
+    return len(docs), bad
+
+
+@pytest.fixture(scope="session")
+def bytes_per_token(settings, tokenizer, data_pass, summary):
     """Step 4: UTF-8 bytes per token on a deterministic sample of the user's train and val docs."""
-    result = {}
-    for split in ("train", "val"):
-        n_bytes, n_tokens = compression(tokenizer, data_pass.sample(split))
-        result[split] = n_bytes / n_tokens if n_tokens else 0.0
-        summary.facts.setdefault("tokenizer", {})[f"{split}_sample_bytes"] = n_bytes
-    summary.facts["tokenizer"]["bytes_per_token"] = result
+
+    def compute():
+        counts = {}
+        for split in ("train", "val"):
+            counts[split] = compression(tokenizer, data_pass.sample(split))
+        return counts
+
+    try:
+        counts = _cached(settings, ("compression", file_identity(tokenizer.path), data_pass.key),
+                         compute)
+    except TokenizerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    result = {split: (b / t if t else 0.0) for split, (b, t) in counts.items()}
+    summary.facts["tokenizer"].update(bytes_per_token=result, sample_bytes=counts)
     summary.rows["Tokenizer"].value += (f", {result['train']:.2f} bytes/token train, "
                                         f"{result['val']:.2f} val")
     return result

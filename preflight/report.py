@@ -2,10 +2,9 @@
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .atomic_write import atomic_path
 from .summary import Summary
 
 STATUS_MARK = {"ok": "ok", "warn": "WARN", "fail": "FAIL"}
@@ -30,14 +29,8 @@ def terminal_lines(summary: Summary, width: int = 100) -> list:
 
 def write_json_atomic(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
 
 
 def histogram_svg(counts: list, title: str, width: int = 560, height: int = 180) -> str:

@@ -8,12 +8,12 @@ from .probe import probe
 
 
 def _support(capability) -> str:
-    return ("bf16+fp8" if capability >= FP8_CAPABILITY else "bf16" if capability >= BF16_CAPABILITY
-            else "fp32 only")
+    return ("bf16, fp8" if capability >= FP8_CAPABILITY else "bf16" if capability >= BF16_CAPABILITY
+            else "no bf16")
 
 
 def table_lines() -> list:
-    rows = [("name", "memory", "capability", "trains in", "also accepted")]
+    rows = [("name", "memory", "capability", "precision", "also accepted")]
     for spec in GPU_TABLE:
         rows.append((spec.name, f"{spec.memory / GiB:.1f} GiB", spec.capability_text,
                      _support(spec.capability), ", ".join(spec.aliases)))

@@ -1,20 +1,23 @@
 """Session fixtures for the hardware checks: GPU facts, the run's settings and the hardware plan.
 
 Registered as a plugin by the checklist. Builds on the checklist's `settings`, `sizing` and
-`summary` fixtures. Launch flags, when the checklist knows the launch command, come from a fixture
-named `launch_flags` (a dict of base_train flags); without it base_train's defaults apply.
+`summary` fixtures. The base-training call of the launch, when the checklist provides it as a
+fixture named `base_train_call` (a script_lint Call or its argument list), sets the batch, horizon
+and saves; without it base_train's own defaults at the sized depth apply.
 """
 
 import warnings
+from dataclasses import replace
 
 import pytest
 
+from ..horizon import HorizonError, horizon_from_call
 from ..params import count_params, model_shape
 from ..warnings import HardwareWarning
 from .gpus import parse_target
 from .plan import HardwarePlan, plan_hardware, planned_ranks
 from .probe import probe, target_facts
-from .runargs import resolve_run_args
+from .runargs import run_args
 
 
 @pytest.fixture(scope="session")
@@ -35,32 +38,46 @@ def gpu_ranks(settings, gpu_facts) -> int:
     return planned_ranks(settings, gpu_facts)[0]
 
 
-def _launch_flags(request) -> dict:
+def _base_train_args(request):
+    """The arguments of the launch's base-training call, when the checklist provides them."""
     try:
-        return dict(request.getfixturevalue("launch_flags") or {})
+        call = request.getfixturevalue("base_train_call")
     except pytest.FixtureLookupError:
-        return {}
+        return None
+    return None if call is None else list(getattr(call, "args", call))
 
 
 @pytest.fixture(scope="session")
 def hardware_run(request, settings, sizing):
-    """Device batch, total batch, horizon and saves as base_train will resolve them."""
-    checkout, shape = settings.checkout, sizing.params.shape
-
-    def reference():
-        ref = model_shape(checkout, 12, sizing.vocab_size, shape.sequence_len,
-                          window_pattern=shape.window_pattern)
-        return count_params(checkout, ref, settings.cache_dir)
+    """Device batch, total batch, horizon and saves, as base_train will resolve them."""
+    checkout = settings.checkout
+    default = [f"{checkout.flag('depth')}={sizing.depth}"]
+    args = _base_train_args(request) or default
+    cache = settings.cache_dir / "params"
     try:
-        return resolve_run_args(checkout, sizing.params, _launch_flags(request), reference)
-    except ValueError as exc:
-        pytest.fail(f"launch flags: {exc}", pytrace=False)
+        horizon = horizon_from_call(args, checkout, sizing.vocab_size, None, cache_dir=cache)
+    except HorizonError as exc:
+        horizon = horizon_from_call(default, checkout, sizing.vocab_size, None, cache_dir=cache)
+        run = run_args(horizon)
+        return replace(run, notes=run.notes + (f"launch call not usable ({exc}): base_train "
+                                                f"defaults at depth {sizing.depth} planned",))
+    return run_args(horizon)
 
 
 @pytest.fixture(scope="session")
-def hardware_plan(settings, sizing, gpu_facts, hardware_run, summary) -> HardwarePlan:
+def hardware_params(settings, sizing, hardware_run):
+    """Parameter tensors of the model the launch trains (the sized one unless the call differs)."""
+    run, checkout = hardware_run, settings.checkout
+    shape = model_shape(checkout, run.depth, sizing.vocab_size, run.max_seq_len, **run.shape_args)
+    if shape == sizing.params.shape:
+        return sizing.params
+    return count_params(checkout, shape, cache_dir=settings.cache_dir / "params")
+
+
+@pytest.fixture(scope="session")
+def hardware_plan(settings, gpu_facts, hardware_params, hardware_run, summary) -> HardwarePlan:
     """Every hardware finding; fills the summary's Hardware row and its facts."""
-    plan = plan_hardware(settings, sizing.params, gpu_facts, hardware_run)
+    plan = plan_hardware(settings, hardware_params, gpu_facts, hardware_run)
     summary.row("Hardware", plan.row_value(), plan.row_details(), plan.status)
     summary.facts["hardware"] = plan.as_dict()
     return plan

@@ -48,7 +48,7 @@ GPU_TABLE = (
     _spec("H800-80GB", 81559, (9, 0), "H800"),
     _spec("H20", 97871, (9, 0), "H20-96GB"),
     _spec("A100-80GB", 81920, (8, 0), "A100-SXM-80GB", "A100-SXM4-80GB", "A100-PCIE-80GB"),
-    _spec("A100-40GB", 40960, (8, 0), "A100", "A100-SXM-40GB", "A100-SXM4-40GB", "A100-PCIE-40GB"),
+    _spec("A100-40GB", 40960, (8, 0), "A100-SXM-40GB", "A100-SXM4-40GB", "A100-PCIE-40GB"),
     _spec("A800-80GB", 81920, (8, 0), "A800"),
     _spec("A30", 24576, (8, 0), "A30-24GB"),
     _spec("A40", 46068, (8, 6), "A40-48GB"),
@@ -58,7 +58,7 @@ GPU_TABLE = (
     _spec("L40", 46068, (8, 9), "L40-48GB"),
     _spec("L40S", 46068, (8, 9), "L40S-48GB"),
     _spec("V100-32GB", 32768, (7, 0), "V100-SXM2-32GB", "V100-PCIE-32GB"),
-    _spec("V100-16GB", 16384, (7, 0), "V100", "V100-SXM2-16GB", "V100-PCIE-16GB"),
+    _spec("V100-16GB", 16384, (7, 0), "V100-SXM2-16GB", "V100-PCIE-16GB"),
     _spec("T4", 15360, (7, 5), "T4-16GB", "TESLA-T4"),
     _spec("RTX-PRO-6000", 97887, (12, 0), "RTX-PRO-6000-BLACKWELL", "RTX-PRO-6000-96GB"),
     _spec("RTX-6000-ADA", 49140, (8, 9), "RTX6000-ADA", "RTX-6000-ADA-48GB"),
@@ -106,8 +106,13 @@ def parse_target(text: str) -> GpuSpec:
     if spec:
         return spec
     names = [s.name for s in GPU_TABLE]
-    close = difflib.get_close_matches(str(text).strip().upper(), names, n=4, cutoff=0.4)
-    close += [n for n in names if _key(text) and _key(text) in _key(n) and n not in close][:4]
+    key = _key(text)
+    close = [n for n in names if key and key in _key(n)]
+    if len(close) >= 2 and all(_key(n).startswith(key) for n in close):
+        raise ValueError(f"ambiguous GPU target {text!r}: say which, {' or '.join(close)} "
+                         "(`preflight gpus` lists them all)")
+    close += difflib.get_close_matches(str(text).strip().upper(), names, n=4, cutoff=0.4)
+    close = list(dict.fromkeys(close))[:5]
     hint = f"close names: {', '.join(close)}; " if close else ""
     raise ValueError(f"unknown GPU target {text!r} ({hint}run `preflight gpus` for the list, "
                      "or give memory and capability as 80GB,9.0)")

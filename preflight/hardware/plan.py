@@ -44,6 +44,7 @@ def planned_ranks(settings: Settings, facts: GpuFacts) -> tuple:
 @dataclass
 class HardwarePlan:
     facts: GpuFacts
+    params: ParamCount
     ranks: int
     ranks_reason: str
     recipe: Recipe
@@ -93,7 +94,7 @@ class HardwarePlan:
 
     def row_details(self) -> str:
         parts = [f.message for f in self.findings.values() if f.status in ("fail", "warn")]
-        parts.append(f"ranks: {self.ranks} ({self.ranks_reason}); {self.recipe.message}")
+        parts.append(f"ranks: {self.ranks} ({self.ranks_reason})")
         return "; ".join(parts)
 
     def as_dict(self) -> dict:
@@ -206,6 +207,12 @@ def _memory_finding(plan: HardwarePlan) -> Finding:
             accum = grad_accum_steps(run.total_batch_size, rec[0], run.max_seq_len, plan.ranks)
             fix = (f"use --device-batch-size {rec[0]} (gradient accumulation {accum}, "
                    f"est. {gib(rec[1].required)})")
+        elif not batch_sizes_allowed(run.total_batch_size, run.max_seq_len, plan.ranks):
+            fit = next((d for d in range(run.device_batch_size - 1, 0, -1)
+                        if estimate_memory(plan.params, plan.recipe, plan.ranks, d, run.max_seq_len,
+                                           est.constants).required <= plan.available), None)
+            fix = ("no device batch size meets the divisibility rule (see the batch check)"
+                   + (f"; up to {fit} fits in memory" if fit else "; not even 1 fits in memory"))
         else:
             fix = ("no allowed device batch size fits: use more or larger GPUs, a smaller --depth or "
                    "a shorter --max-seq-len")
@@ -255,7 +262,7 @@ def plan_hardware(settings: Settings, params: ParamCount, facts: GpuFacts, run: 
     saves = save_count(run.num_iterations, run.save_every, every_step_saves=recipe.optimizer != "split")
     disk = plan_disk(settings.base_dir, settings.base_dir / "base_checkpoints" / run.checkpoint_subdir,
                      size, saves)
-    plan = HardwarePlan(facts, ranks, why, recipe, run, estimate, available, recommended, disk)
+    plan = HardwarePlan(facts, params, ranks, why, recipe, run, estimate, available, recommended, disk)
     findings = _gpu_findings(facts, ranks)
     findings["driver"] = _driver_finding(facts)
     if capability is None:

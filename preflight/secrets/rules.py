@@ -43,8 +43,10 @@ class Rule:
     group: object = "s"             # None: the first non-empty group, else the whole match
     entropy: float = 0.0            # minimum Shannon entropy (bits/char) of the secret
     check: Callable = None          # check(secret: str, row: bytes, match, ctx) -> bool
-    finder: Callable = None         # finder(row: bytes, ctx) -> iterable of (start, end, rule_id)
+    finder: Callable = None         # finder(row, ctx, windows) -> iterable of (start, end, rule_id)
     caseless: bool = False          # the prefilter ignores case
+    locate: bool = False            # the prefilter fires once per occurrence: Hyperscan reports
+                                    # where, and the exact check only reads those lines
     placeholders: bool = True       # drop templated and placeholder values
     priority: int = 50              # the higher wins when two findings overlap
     replace: Callable = None        # replace(secret: str) -> str, instead of `placeholder`
@@ -52,12 +54,23 @@ class Rule:
     near_misses: tuple = field(default=(), repr=False)
 
 
-def find_hits(rule, row, ctx):
-    """Yield (start, end, rule_id) for every verified secret of `rule` in the UTF-8 `row`."""
+def spans(row, windows):
+    """The (pos, endpos) ranges of `row` to read: the windows, or all of it."""
+    return windows or ((0, len(row)),)
+
+
+def find_hits(rule, row, ctx, windows=None):
+    """Yield (start, end, rule_id) for every verified secret of `rule` in the UTF-8 `row`,
+    reading only `windows` ((pos, endpos) line ranges from the prefilter) when given."""
     if rule.finder is not None:
-        yield from rule.finder(row, ctx)
+        yield from rule.finder(row, ctx, windows)
         return
-    for m in rule.pattern.finditer(row):
+    for pos, endpos in spans(row, windows):
+        yield from _pattern_hits(rule, row, ctx, pos, endpos)
+
+
+def _pattern_hits(rule, row, ctx, pos, endpos):
+    for m in rule.pattern.finditer(row, pos, endpos):
         start, end = m.span(_secret_group(rule, m))
         if start < 0 or start == end:
             continue

@@ -12,7 +12,7 @@ import binascii
 import re
 
 from .heuristics import char_classes, is_placeholder, is_secret_key, shannon_entropy
-from .rules import KNOWN_EXAMPLES, Rule
+from .rules import KNOWN_EXAMPLES, Rule, spans
 from .samples import ALNUM, contexts, pairs, rand
 
 # ----------------------------------------------------------------------------------------------
@@ -25,16 +25,17 @@ _KEY_WITH_WORD = re.compile(
     rf"(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*?(?i:{_KEYWORDS})[A-Za-z0-9_.-]*".encode())
 _ASSIGN = re.compile(
     rb"""["']?[ \t]*(?::=|=>|\?=|=|:(?![:/]))[ \t]*"""
-    rb"""(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>[^'\n]*)'|(?P<uq>[^\s"'`,;&|)\]}]+))""")
+    rb"""(?:"(?P<dq>(?:[^"\\\n]|\\[^\n])*)"|'(?P<sq>[^'\n]*)'|(?P<uq>[^\s"'`,;&|)\]}]+))""")
 _NOT_SECRET_PREFIXES = (
     "arn:", "projects/", "http://", "https://", "/", "./", "../", "~/", "file:", "sha256:",
     "sha1:", "md5:", "vault:", "enc[", "!", "&", "*", "@", "(", "[", "{", "ref+", "ssm:",
     "sm://", "secretsmanager:", "kms:", "aqicah", "$", "%", "c:\\", "gs://", "s3://",
-    "azurekeyvault", "keyvault:", "op://", "awskms:", "gcpkms:",
+    "azurekeyvault", "keyvault:", "op://", "awskms:", "gcpkms:", "<", "'", '"',
 )
 _REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[-_.][a-z][a-z0-9]*)*(?:[-_.]v?[0-9]{1,3})?")
-_CALL = re.compile(r"[A-Za-z_][\w.:]*\(")
+_CALL = re.compile(r"[A-Za-z_.-]*[(\[{]")
+_OUTSIDE_WORD_CHARS = re.compile(r"[^A-Za-z_.-]")
 _FILE_NAME = re.compile(r"(?i).+\.(?:json|ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|conf|cfg|ini|"
                         r"env|sh|tf|tfvars|asc|gpg|der|pub)$")
 _BOOLEAN_LIKE = frozenset({"true", "false", "yes", "no", "null", "none", "nil", "undefined",
@@ -52,23 +53,28 @@ def generic_value_ok(value):
         return False
     if _REFERENCE.fullmatch(v) or _IDENTIFIER.fullmatch(v) or _FILE_NAME.fullmatch(v):
         return False
-    if _CALL.match(v):
-        return False  # a function call: file("x"), jsonencode({...})
+    if _CALL.match(v) or not _OUTSIDE_WORD_CHARS.search(v):
+        return False  # a function call, or only [A-Za-z_.-] (gitleaks' rule; the prefilter's too)
     if not any(c.isalpha() for c in v) or not any(not c.isalpha() for c in v):
         return False  # numbers, dates, plain words
     return char_classes(v) >= 2 and shannon_entropy(v) >= 3.0
 
 
-def find_assignments(row, ctx):
+def find_assignments(row, ctx, windows=None):
     """Yield (start, end, 'generic-secret') for literal values of secret-named keys."""
+    for pos, endpos in spans(row, windows):
+        yield from _assignments(row, pos, endpos)
+
+
+def _assignments(row, pos, endpos):
     seen_end = -1
-    for k in _KEY_WITH_WORD.finditer(row):
+    for k in _KEY_WITH_WORD.finditer(row, pos, endpos):
         if k.start() < seen_end:
             continue
         seen_end = k.end()
         if not is_secret_key(k.group().decode("ascii", "replace").lstrip("-")):
             continue
-        a = _ASSIGN.match(row, k.end())
+        a = _ASSIGN.match(row, k.end(), endpos)
         if a is None:
             continue
         group = "dq" if a.group("dq") is not None else "sq" if a.group("sq") is not None else "uq"
@@ -97,8 +103,8 @@ GENERIC_SECRET = Rule(
     # character outside [A-Za-z_.-] (as gitleaks requires), so `random_password.db.result`
     # and `tls-secret` never reach Python
     prefilter=rf"(?:{_KEYWORDS})[A-Za-z0-9_.-]*[\"']?[ \t]*(?::=|=>|\?=|=|:)[ \t]*[\"']?"
-              r"(?:[A-Za-z_.-]+[^A-Za-z_.\s\"'-]|[^A-Za-z_.\s\"'$<{%/~!*&\[(-])",
-    caseless=True, placeholder="REDACTED_SECRET", finder=find_assignments, priority=20,
+              r"(?:[A-Za-z_.-]+[^A-Za-z_.\s\"'(\[{-]|[^A-Za-z_.\s\"'$<{%/~!*&\[(-])",
+    caseless=True, locate=True, placeholder="REDACTED_SECRET", finder=find_assignments, priority=20,
     samples=_generic_samples,
     near_misses=(
         'password = var.db_password\nmaster_password = random_password.db.result\n',

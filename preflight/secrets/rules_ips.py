@@ -12,8 +12,8 @@ import ipaddress
 import re
 from dataclasses import replace
 
-from .ipranges import is_public_ip, public_ipv4_regex
-from .rules import Rule
+from .ipranges import DEFAULT_ALLOWED_IPS, is_public_ip, public_ipv4_regex
+from .rules import Rule, spans
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rb"(?<![\w.])(?<![A-Za-z0-9]-)(" + _OCTET + rb"(?:\." + _OCTET + rb"){3})"
@@ -33,17 +33,27 @@ def _version_like(row, start):
     return _VERSION_CONTEXT.search(row, max(line_start, start - 40), start) is not None
 
 
-def find_ipv4(row, ctx):
+def find_ipv4(row, ctx, windows=None):
     """Yield (start, end, 'ipv4-public') for public, non-allowed IPv4 addresses in `row`."""
-    for m in _IPV4.finditer(row):
+    for pos, endpos in spans(row, windows):
+        yield from _ipv4_hits(row, ctx, pos, endpos)
+
+
+def _ipv4_hits(row, ctx, pos, endpos):
+    for m in _IPV4.finditer(row, pos, endpos):
         addr = ipaddress.IPv4Address(m.group(1).decode())
         if is_public_ip(addr) and not _allowed(addr, ctx) and not _version_like(row, m.start()):
             yield m.start(1), m.end(1), "ipv4-public"
 
 
-def find_ipv6(row, ctx):
+def find_ipv6(row, ctx, windows=None):
     """Yield (start, end, 'ipv6-public') for public, non-allowed IPv6 addresses in `row`."""
-    for m in _IPV6.finditer(row):
+    for pos, endpos in spans(row, windows):
+        yield from _ipv6_hits(row, ctx, pos, endpos)
+
+
+def _ipv6_hits(row, ctx, pos, endpos):
+    for m in _IPV6.finditer(row, pos, endpos):
         try:
             addr = ipaddress.IPv6Address(m.group(1).decode())
         except ValueError:
@@ -98,15 +108,16 @@ def _ipv6_samples(rng):
 
 
 def ipv4_rule(allow_ips):
-    """The public IPv4 rule; its prefilter already skips the allowed addresses."""
+    """The public IPv4 rule; its prefilter already skips special ranges and allowed addresses,
+    and fires once per address (its boundaries mirror the finder's)."""
     prefilter = (r"(?:^|[^0-9A-Za-z_.])" + public_ipv4_regex(tuple(allow_ips))
                  + r"(?:$|[^0-9A-Za-z_.-]|\.(?:$|[^0-9])|-(?:$|[^0-9A-Za-z]))")
-    return replace(IPV4_PUBLIC, prefilter=prefilter)
+    return replace(_IPV4_TEMPLATE, prefilter=prefilter)
 
 
-IPV4_PUBLIC = Rule(
+_IPV4_TEMPLATE = Rule(
     id="ipv4-public", description="public IPv4 address (outside every special-purpose range)",
-    prefilter=r"(?:^|[^0-9.])" + public_ipv4_regex(), placeholder="REDACTED_IPV4",
+    prefilter="", placeholder="REDACTED_IPV4", locate=True,
     finder=find_ipv4, priority=30, replace=map_ipv4, samples=_ipv4_samples,
     near_misses=('cidr_blocks = ["10.0.0.0/16", "172.31.255.255/32", "192.168.1.10/24"]\n',
                  "cgnat: 100.64.0.1\nmetadata: http://169.254.169.254/latest/meta-data/\n",
@@ -119,7 +130,7 @@ IPV4_PUBLIC = Rule(
 
 IPV6_PUBLIC = Rule(
     id="ipv6-public", description="public IPv6 address (global unicast, outside special ranges)",
-    prefilter=r"[23][0-9A-Fa-f]{3}:[0-9A-Fa-f]{0,4}:", placeholder="REDACTED_IPV6",
+    prefilter=r"[23][0-9A-Fa-f]{3}:[0-9A-Fa-f]{0,4}:", placeholder="REDACTED_IPV6", locate=True,
     finder=find_ipv6, priority=30, replace=map_ipv6, samples=_ipv6_samples,
     near_misses=("addr: 2001:db8::1\nlink: fe80::1\nlo: ::1\nula: fd00::1\n",
                  "taken: 2023:01:15 12:00:00\ndns: 2001:4860:4860::8888\n",
@@ -129,3 +140,6 @@ IPV6_PUBLIC = Rule(
 def ip_rules(allow_ips):
     """Both IP rules for a configured allow list."""
     return ipv4_rule(allow_ips), IPV6_PUBLIC
+
+
+IPV4_PUBLIC = ipv4_rule(DEFAULT_ALLOWED_IPS)

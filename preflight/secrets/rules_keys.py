@@ -13,7 +13,7 @@ import random
 import re
 
 from .heuristics import shannon_entropy
-from .rules import KNOWN_EXAMPLES, Rule
+from .rules import KNOWN_EXAMPLES, Rule, spans
 from .samples import contexts, pairs, rand, rand_b64
 
 _BEGIN = re.compile(
@@ -30,7 +30,7 @@ def _key_body_ok(body):
     return len(b64) >= 64 and shannon_entropy(b64) >= 4.0
 
 
-def find_private_keys(row, ctx=None):
+def find_private_keys(row, ctx=None, windows=None):
     """Yield (start, end, 'private-key') for every PEM private key block in `row`."""
     pos = 0
     for m in _BEGIN.finditer(row):
@@ -177,8 +177,12 @@ def base64_rule(min_len, min_entropy):
     blob_re = re.compile(rb"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{%d,}={0,2}(?![A-Za-z0-9+/=_-])"
                          % min_len)
 
-    def finder(row, ctx):
-        for m in blob_re.finditer(row):
+    def finder(row, ctx, windows=None):
+        for pos, endpos in spans(row, windows):
+            yield from blobs(row, ctx, pos, endpos)
+
+    def blobs(row, ctx, pos, endpos):
+        for m in blob_re.finditer(row, pos, endpos):
             blob, start = m.group(), m.start()
             if row[max(0, start - 28):start].endswith(_PUBLIC_PREFIXES) or _inside_pem(row, start):
                 continue
@@ -209,8 +213,8 @@ def base64_rule(min_len, min_entropy):
 
     return Rule(
         id="base64-high-entropy", description="long high-entropy base64 (decoded and rescanned)",
-        prefilter=r"[A-Za-z0-9+/]{%d}" % min_len, placeholder="REDACTED_BASE64_SECRET",
-        finder=finder, priority=10, samples=samples,
+        prefilter=r"(?:^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{%d}" % min_len, locate=True,
+        placeholder="REDACTED_BASE64_SECRET", finder=finder, priority=10, samples=samples,
         near_misses=(f"caBundle: {_cert_b64(random.Random(1))}\n",
                      "ssh_authorized_keys:\n  - ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ"
                      + "C7kP2xq9Lm3Rt5Vw8Yz1Ab4Cd6Ef" * 8 + " user@host\n",
