@@ -310,6 +310,27 @@ def measure(depth, dbs, args, recipe):
         peak_allocated=max(fwd_bwd, step), peak_reserved=reserved))
 
 
+def attempt(depth, dbs, args, recipe):
+    """One measurement; an OOM is a result, a failed compile falls back to eager for this run."""
+    try:
+        return dict(measure(depth, dbs, args, recipe), compile=args.compile)
+    except torch.cuda.OutOfMemoryError as exc:
+        return dict(error=f"OOM: {str(exc).splitlines()[0]}")
+    except Exception as exc:  # noqa: BLE001 - unattended run: record it and keep measuring
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    finally:
+        release()
+    if args.compile == "none":
+        return dict(error=problem)
+    try:
+        return dict(measure(depth, dbs, argparse.Namespace(**dict(vars(args), compile="none")), recipe),
+                    compile=f"none (compile failed: {problem})")
+    except Exception as exc:  # noqa: BLE001
+        return dict(error=f"{problem}; eager: {type(exc).__name__}: {exc}")
+    finally:
+        release()
+
+
 def release():
     gc.collect()
     torch.cuda.empty_cache()
@@ -450,11 +471,9 @@ def main(argv=None):
             if time.time() - start > args.budget_s:
                 row["error"] = "skipped: time budget spent"
             else:
-                try:
-                    row.update(measure(depth, dbs, args, recipe))
-                except torch.cuda.OutOfMemoryError as exc:
-                    row["error"] = f"OOM: {str(exc).splitlines()[0]}"
-                release()
+                run_start = time.time()
+                row.update(attempt(depth, dbs, args, recipe))
+                row["run_s"] = round(time.time() - run_start, 1)
             report["runs"].append(row)
             report["fit"] = fit(report["runs"], args.seq_len, args.vocab)
             report["elapsed_s"] = round(time.time() - start, 1)

@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 from preflight import tokenizer_rules as rules
-from preflight.tokenizer import special_token_problems
+from preflight.tokenizer import special_token_problems, vocab_problems
 from preflight.warnings import TokenizerWarning
 
 pytestmark = pytest.mark.summary_row("Tokenizer")
@@ -17,6 +17,11 @@ def test_tokenizer_loads(tokenizer):
 
 def test_special_tokens(tokenizer):
     problems = special_token_problems(tokenizer)
+    assert not problems, f"{tokenizer.path}: " + "; ".join(problems)
+
+
+def test_vocabulary_is_well_formed(tokenizer):
+    problems = vocab_problems(tokenizer)
     assert not problems, f"{tokenizer.path}: " + "; ".join(problems)
 
 

@@ -5,11 +5,11 @@ statically: `ast` finds `argparse.ArgumentParser(...)`, its `add_argument` calls
 included) and their literal keywords. 2025 nanochat used a "configurator" instead (module globals
 overridden by `--key=value`); such a script yields a spec of those globals.
 
-`ParserSpec.parse(args)` then replays argparse's own rules (Python 3.10-3.13): exact flags, unique-prefix
-abbreviations (`allow_abbrev`), `--flag=value` and `--flag value`, flags that take no value, short
-options with attached values (`-n8`), negative numbers, `--`, types, choices and required options.
-Not modelled: mutually exclusive groups, sub-commands (the spec is then marked incomplete) and the
-finer interleaving of positionals with options.
+`ParserSpec.parse(args)` then replays argparse's own rules (Python 3.10-3.13): exact flags,
+unique-prefix abbreviations (`allow_abbrev`), `--flag=value` and `--flag value`, flags that take
+no value, short options with attached values (`-n8`), negative numbers, `--`, types, choices and
+required options. Not modelled: mutually exclusive groups, sub-commands (the spec is then marked
+incomplete) and the finer interleaving of positionals with options.
 """
 
 import ast
@@ -157,9 +157,9 @@ class ParserSpec:
         if self.kind != "argparse":
             issues = []
             if self.kind == "none" and args:
+                shown = " ".join(_show(a) for a in args)
                 issues.append(ArgIssue("warning", "ignored", f"{self.path.name} reads no "
-                                       f"command-line arguments; {' '.join(_show(a) for a in args)} "
-                                       "would be ignored"))
+                                       f"command-line arguments; {shown} would be ignored"))
             return ParseResult({}, set(), issues)
         return _Replay(self, args).run()
 
@@ -254,8 +254,8 @@ class _Replay:
         opt, string, explicit = found[0]
         head = arg.split("=", 1)[0]
         if string != head and not (len(string) == 2 and explicit is not None):
-            self.issue("warning", "abbreviation", f"{_show(head)} is an abbreviation of {string} in "
-                       f"{self.spec.path.name}; spell it out (it breaks as soon as another flag "
+            self.issue("warning", "abbreviation", f"{_show(head)} is an abbreviation of {string} "
+                       f"in {self.spec.path.name}; spell it out (it breaks as soon as another flag "
                        "shares the prefix)", arg, string)
         if explicit is not None and opt.nargs == 0:
             handled = self.cluster(opt, string, explicit, arg, i)
@@ -298,16 +298,23 @@ class _Replay:
         Returns the next index, or (option, string) when the bundle ends in an option that takes
         the following arguments."""
         strings = self.spec._strings()
-        while len(string) == 2 and explicit:
+        while True:
+            if explicit is None:
+                self.store(opt, string, [])
+                return i + 1
+            if len(string) != 2 or explicit == "":
+                self.issue("error", "explicit-value", f"{string} takes no value, but {_show(arg)} "
+                           "gives one (argparse exits with 'ignored explicit argument')", arg)
+                return i + 1
             self.store(opt, string, [])
-            string, explicit = "-" + explicit[0], explicit[1:]
+            string, explicit = "-" + explicit[0], explicit[1:] or None
             opt = strings.get(string)
             if opt is None:
                 self.issue("error", "unknown-flag", f"{_show(arg)}: {string} is not a flag of "
                            f"{self.spec.path.name}", arg)
                 return i + 1
             if opt.nargs != 0:
-                if not explicit:
+                if explicit is None:
                     return opt, string
                 if isinstance(opt.nargs, int) and opt.nargs > 1:
                     self.issue("error", "missing-value", f"{string} expects {opt.nargs} values",
@@ -315,12 +322,6 @@ class _Replay:
                 else:
                     self.store(opt, string, [explicit])
                 return i + 1
-        if explicit:
-            self.issue("error", "explicit-value", f"{string} takes no value, but {_show(arg)} gives "
-                       f"one (argparse exits with 'ignored explicit argument')", arg)
-            return i + 1
-        self.store(opt, string, [])
-        return i + 1
 
     def convert(self, opt, string, raw):
         if UNKNOWN in raw:
@@ -620,7 +621,8 @@ def _configurator_options(tree, before_line: int) -> list:
         for target in targets:
             if isinstance(target, ast.Name) and not target.id.startswith("_"):
                 default, known = _literal(node.value)
-                if not known or not (default is None or isinstance(default, (int, float, bool, str))):
+                simple = default is None or isinstance(default, (int, float, bool, str))
+                if not known or not simple:
                     continue  # the configurator's type assert rejects any text for these
                 type_name = type(default).__name__ if default is not None else None
                 options[target.id] = Option((f"--{target.id}",), target.id, default=default,

@@ -2,11 +2,11 @@
 
 The flags come from the script's base-training call, the defaults from the checkout's own
 `scripts/base_train.py` parser (read statically), else from the era table below. The arithmetic
-mirrors base_train.py (reference §4): `--num-iterations` wins over `--target-flops`, which wins over
-`--target-param-data-ratio`; `target_tokens = int(ratio * params)` where params are the scaling
-params (transformer matrices + lm_head), or all params in 2025 nanochat; HEAD's automatic total batch
-size (`--total-batch-size=-1`) is `2**round(log2(2**19 * (target_tokens / D_REF)**0.383))` with
-`D_REF = ratio * scaling_params(d12)`.
+mirrors base_train.py (reference §4): `--num-iterations` wins over `--target-flops`, which wins
+over `--target-param-data-ratio`; `target_tokens = int(ratio * params)` where params are the
+scaling params (transformer matrices + lm_head), or all params in 2025 nanochat. HEAD's automatic
+total batch size (`--total-batch-size=-1`) is
+`2**round(log2(2**19 * (target_tokens / D_REF)**0.383))` with `D_REF = ratio * scaling_params(d12)`.
 """
 
 import math
@@ -28,7 +28,7 @@ DEFAULT_MFU = 0.40
 
 
 class HorizonError(ValueError):
-    """The horizon cannot be computed from the call (a value known only at run time, a bad value)."""
+    """The horizon cannot be computed from the call (a value known only at run time, bad values)."""
 
 
 @dataclass
@@ -51,9 +51,9 @@ class Horizon:
     notes: list = field(default_factory=list)
 
     def describe(self) -> str:
-        how = {"num-iterations": "--num-iterations",
-               "target-flops": "--target-flops",
-               "target-param-data-ratio": f"ratio {self.ratio:g} x {self.params:,} params"}[self.basis]
+        how = {"num-iterations": "--num-iterations", "target-flops": "--target-flops",
+               "target-param-data-ratio": f"ratio {self.ratio:g} x {self.params:,} params"}
+        how = how[self.basis]
         batch = f"{self.total_batch_size:,}" + (" (auto)" if self.auto_batch else "")
         return (f"d{self.depth}: {self.iterations:,} iterations x {batch} tokens = "
                 f"{self.tokens / 1e9:.2f}B tokens ({how})")

@@ -4,9 +4,9 @@ nanochat's argparse exits at the first bad flag, often an hour in, when a later 
 This module reads the bash script (`bash -n` for syntax, then its own reading of commands: line
 continuations, `&&`/`||`/`;`/`&`/pipes, `FOO=1 cmd`, `$VAR`/`${VAR:-x}`, comments, heredocs, if/for/
 case blocks), follows the variables the script sets in order (branches make a value unknown), finds
-every `python -m X`, `torchrun ... -m X -- ...`, `uv run ...` and `python file.py` call, and checks it
-against the checkout: the module exists, it compiles, its own-package imports exist, and every flag
-is accepted by its parser (read statically by `argparse_reader`). It also reports:
+every `python -m X`, `torchrun ... -m X -- ...`, `uv run ...` and `python file.py` call, and
+checks it against the checkout: the module exists, it compiles, its own-package imports exist, and
+every flag is accepted by its parser (read statically by `argparse_reader`). It also reports:
 - `read` prompts that stop a run without a terminal, or abort it under `set -e` at end-of-input;
 - `NANOCHAT_BASE_DIR` pointing elsewhere than the validated base dir when a stage starts;
 - `ln -s` data hookups that silently do the wrong thing given the folders that exist right now;
@@ -606,7 +606,7 @@ class Call:
     kind: str                 # "module" | "file"
     target: str               # "scripts.base_train" or "dev/train.py"
     args: list                # the arguments the program receives (UNKNOWN marks run-time text)
-    launcher: str             # python | torchrun | uv run
+    launcher: str             # python | torchrun | uv run [python|torchrun] | direct
     nproc: str = None         # torchrun --nproc-per-node as written
     env: dict = field(default_factory=dict)  # VAR=value given on the command itself
     arg_lines: list = None    # the script line of each argument
@@ -620,7 +620,7 @@ class Call:
     @property
     def gpus(self):
         """Processes this call starts, when written as a number (None: unknown)."""
-        if self.launcher != "torchrun":
+        if not self.launcher.endswith("torchrun"):
             return 1
         if self.nproc and self.nproc.isdigit():
             return int(self.nproc)
@@ -630,7 +630,8 @@ class Call:
 _PYTHON = re.compile(r"^(python|pypy)(\d+(\.\d+)*)?$")
 _TORCHRUN_FLAGS = {"--standalone", "-m", "--module", "--no-python", "--no_python", "--run-path",
                    "--run_path", "--virtual-local-rank", "--virtual_local_rank", "-h", "--help"}
-_UV_VALUE_OPTIONS = {"--extra", "--with", "--with-editable", "--with-requirements", "--python", "-p",
+_UV_VALUE_OPTIONS = {"--extra", "--with", "--with-editable", "--with-requirements", "--python",
+                     "-p",
                      "--group", "--only-group", "--no-group", "--no-extra", "--package",
                      "--project", "--directory", "--env-file", "--index", "--index-url",
                      "--default-index", "--extra-index-url", "--find-links", "-f", "--config-file",
@@ -702,6 +703,8 @@ def _uv_run_call(rest, line):
     inner = parse_command(rest[j:], line)
     if inner is None and j < len(rest) and rest[j].endswith(".py"):
         return Call(line, "file", rest[j], rest[j + 1:], "uv run")
+    if inner is not None:
+        inner.launcher = "uv run " + inner.launcher
     return inner
 
 
@@ -841,8 +844,7 @@ def check_call(call: Call, checkout: Checkout, where: str, files=None) -> list:
                             f"checkout has no {call.target.replace('.', '/')}.py{hint}; the stage "
                             "fails with 'No module named'", "no-module")]
     else:
-        path = Path(os.path.expanduser(call.target))
-        path = path if path.is_absolute() else root / path
+        path = _path_of(call.target, root)
         label = call.target
         if not path.is_file():
             return [Problem("error", call.line, f"{at}: `{call.launcher} {call.target}`: no such "
@@ -894,9 +896,8 @@ def bash_syntax(path: Path) -> list:
         if m and ("error" in m.group(2) or "unexpected" in m.group(2)):
             problems.append(Problem("error", int(m.group(1)),
                                     f"{name}:{m.group(1)}: shell syntax: {m.group(2)}", "syntax"))
-    return problems or [Problem("error", 0, f"{name}: bash -n fails: "
-                                f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}",
-                                "syntax")]
+    last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+    return problems or [Problem("error", 0, f"{name}: bash -n fails: {last}", "syntax")]
 
 
 def looks_offline(environ=None) -> str:
@@ -961,7 +962,8 @@ def _network_needs(call: Call, checkout: Checkout, base_dir: Path, environ, file
         run = values.get("run", "dummy")
         if isinstance(run, str) and UNKNOWN not in run and run != "dummy" and \
                 environ.get("WANDB_MODE") != "offline":
-            needs.append(f"logs to wandb (--run={_show(run)}); set WANDB_MODE=offline or --run=dummy")
+            needs.append(f"logs to wandb (--run={_show(run)}); set WANDB_MODE=offline or "
+                         "--run=dummy")
     if target == "scripts.base_eval" and bundle_missing and \
             "core" in str(values.get("eval", "core")):
         needs.append("downloads eval_bundle.zip for the CORE metric")
@@ -981,7 +983,7 @@ def _tool_needs_network(argv: list) -> str:
         return f"downloads {_show(url) or 'a file'}"
     if name == "git" and sub in ("clone", "pull", "fetch"):
         return f"git {sub}"
-    if name in ("pip", "pip3") and sub == "install" or name == "uv" and sub in ("sync", "pip"):
+    if (name in ("pip", "pip3") and sub == "install") or (name == "uv" and sub in ("sync", "pip")):
         return f"{name} {sub} installs packages"
     if name in ("rustup", "huggingface-cli", "hf") or (name == "apt-get" and sub in
                                                        ("update", "install")):
@@ -997,8 +999,9 @@ class _Stage:
     command: Command
     errexit: bool
     pipefail: bool
-    base_dir: object   # what NANOCHAT_BASE_DIR is when it starts (None: unknown, "" : unset)
-    base_dir_line: int
+    base_dir: object   # the base dir nanochat will use when it starts (None: known at run time)
+    base_dir_line: int  # where the script set it (0: the environment or nanochat's default)
+    base_dir_default: bool = False  # NANOCHAT_BASE_DIR unset: nanochat's ~/.cache/nanochat
 
 
 @dataclass
@@ -1010,7 +1013,6 @@ class ScriptFacts:
     links: list = field(default_factory=list)        # [(Command, argv, errexit, removed, made)]
     downloads: list = field(default_factory=list)    # [(line, what)]
     defaults_used: set = field(default_factory=set)  # variables read with ${VAR:-x} / ${VAR:=x}
-    errexit_ever: bool = False
     shebang_e: bool = False
 
 
@@ -1033,7 +1035,8 @@ def _set_options(argv: list, state: dict):
 
 
 def _path_of(text: str, root: Path) -> Path:
-    path = Path(os.path.expanduser(text))
+    """A path as the script means it: the shell already expanded ~; relative to the checkout."""
+    path = Path(text)
     return path if path.is_absolute() else root / path
 
 
@@ -1087,10 +1090,8 @@ def read_script(path: Path, checkout: Checkout, environ=None) -> ScriptFacts:
                 shell.vars.pop(var, None)
         elif name == "set":
             _set_options(argv, state)
-            facts.errexit_ever |= state["errexit"]
         elif name == "trap" and len(argv) >= 3 and "ERR" in argv[2:] and "exit" in argv[1]:
             state["errexit"] = True
-            facts.errexit_ever = True
         elif name == "read":
             facts.reads.append((command, argv, state["errexit"]))
             names = [a for a in argv[1:] if _NAME.fullmatch(a)] or ["REPLY"]
@@ -1123,10 +1124,13 @@ def read_script(path: Path, checkout: Checkout, environ=None) -> ScriptFacts:
             base_line = shell.origin.get("NANOCHAT_BASE_DIR", 0)
         else:
             base, base_line = "", 0
-        if isinstance(base, str) and UNKNOWN in base:
+        default = base == ""
+        if default:
+            base = os.path.join(shell.home(), ".cache", "nanochat")
+        if base is not None and UNKNOWN in base:
             base = None
         facts.stages.append(_Stage(call, command, state["errexit"], state["pipefail"], base,
-                                   base_line))
+                                   base_line, default))
     return facts
 
 # ----------------------------------------------------------------------------------------------
@@ -1156,12 +1160,11 @@ def _base_dir_problems(facts, name, base_dir: Path, checkout) -> list:
                                     "NANOCHAT_BASE_DIR is only known at run time; the checklist "
                                     f"validated {wanted}", "base-dir"))
             continue
-        actual = Path(os.path.expanduser(value or "~/.cache/nanochat"))
-        actual = (actual if actual.is_absolute() else checkout.root / actual).resolve()
+        actual = _path_of(value, checkout.root).resolve()
         if actual != wanted:
             line = stage.base_dir_line or stage.call.line
-            how = f"sets NANOCHAT_BASE_DIR to {actual}" if value else \
-                f"starts {stage.call.target} without NANOCHAT_BASE_DIR, so nanochat uses {actual}"
+            how = f"starts {stage.call.target} without NANOCHAT_BASE_DIR, so nanochat uses " \
+                f"{actual}" if stage.base_dir_default else f"sets NANOCHAT_BASE_DIR to {actual}"
             problems.append(Problem("error", line, f"{name}:{line}: the script {how}, but the "
                                     f"checklist validated {wanted}: the run would train on data "
                                     "nobody checked", "base-dir"))
@@ -1242,8 +1245,7 @@ def _data_link_problems(command, at, checkout, source, link, run_base, data_dir)
     if earlier:
         problems.append(Problem("error", command.line, f"{at}: nanochat reads {earlier[0]} when it "
                                 f"exists, so this link to {link.name} is ignored", "data-link"))
-    target = Path(os.path.expanduser(source))
-    target = (target if target.is_absolute() else link.parent / target).resolve()
+    target = _path_of(source, link.parent).resolve()  # a relative link resolves from its folder
     if Path(data_dir).resolve() != target:
         problems.append(Problem("error", command.line, f"{at}: the script points {link} at "
                                 f"{target}, but the checklist validated {Path(data_dir).resolve()}"
@@ -1334,7 +1336,7 @@ def _lint_stages(stages, name, checkout, base_dir, *, vocab_size, gpus, environ,
             problems += _save_every_problems(stage, name, checkout, vocab_size, gpus,
                                              tokens_per_sec_per_gpu, cache_dir)
         if offline and _is_ours(call, checkout):
-            stage_base = Path(os.path.expanduser(stage.base_dir)) if stage.base_dir else base_dir
+            stage_base = _path_of(stage.base_dir, checkout.root) if stage.base_dir else base_dir
             for need in _network_needs(call, checkout, stage_base, environ, files):
                 problems.append(Problem("warning", call.line, f"{name}:{call.line}: the machine "
                                         f"looks offline ({offline}), but {call.target} {need}",
@@ -1363,7 +1365,8 @@ def lint_script(path, checkout: Checkout, base_dir, *, data_dir=None, vocab_size
     try:
         facts = read_script(path, checkout, environ)
     except ShellReadError as e:
-        return problems + [Problem("error", 0, f"{name}: cannot read the script: {e}", "unreadable")]
+        return problems + [Problem("error", 0, f"{name}: cannot read the script: {e}",
+                                   "unreadable")]
     except OSError as e:
         return [Problem("error", 0, f"{name}: cannot read the script: {e.strerror}", "unreadable")]
     problems += _lint_stages(facts.stages, name, checkout, base_dir,
@@ -1403,6 +1406,33 @@ def find_calls(path, checkout: Checkout, environ=None) -> list:
     return [stage.call for stage in read_script(Path(path), checkout, environ).stages]
 
 
-def base_train_call(calls: list):
+def base_train_of(calls: list):
     """The first base-training call among `calls`, or None."""
     return next((c for c in calls if c.kind == "module" and c.target == "scripts.base_train"), None)
+
+# ----------------------------------------------------------------------------------------------
+# launch.py's candidates (a script file, or a generated command).
+
+def launch_environ(settings) -> dict:
+    """The environment launch.py starts a candidate with: ours plus the validated base dir."""
+    return dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
+
+
+def calls_of(candidate, checkout: Checkout, environ=None) -> list:
+    """The Python programs a LaunchCandidate starts (its script's calls, or its one command)."""
+    if candidate.path is not None:
+        return find_calls(candidate.path, checkout, environ)
+    call = parse_command(list(candidate.argv))
+    return [call] if call else []
+
+
+def lint_candidate(candidate, settings, vocab_size=None, environ=None) -> list:
+    """lint_script / lint_command for a LaunchCandidate, as launch.py would start it."""
+    environ = launch_environ(settings) if environ is None else environ
+    common = dict(vocab_size=vocab_size, gpus=settings.gpus, environ=environ,
+                  cache_dir=settings.cache_dir / "params")
+    if candidate.path is not None:
+        return lint_script(candidate.path, settings.checkout, settings.base_dir,
+                           data_dir=settings.data_dir, **common)
+    return lint_command(list(candidate.argv), settings.checkout, base_dir=settings.base_dir,
+                        offline=looks_offline(environ), **common)

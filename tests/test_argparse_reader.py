@@ -1,6 +1,5 @@
 """The static argparse reader against the parser shapes nanochat uses, and against argparse itself."""
 
-import argparse
 import contextlib
 import io
 from pathlib import Path
@@ -40,7 +39,6 @@ def test_reads_groups_types_store_true_defaults_and_dashes(tmp_path):
 
 def test_short_and_long_names_required_and_main_block(tmp_path):
     spec = spec_of(tmp_path, GUARD + '''
-import argparse
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument('-i', '--source', type=str, required=True, help="sft|rl")
@@ -57,7 +55,6 @@ if __name__ == "__main__":
 
 def test_positional_with_choices_as_in_report_py(tmp_path):
     spec = spec_of(tmp_path, '''
-import argparse
 parser = argparse.ArgumentParser()
 parser.add_argument("command", nargs="?", default="generate", choices=["generate", "reset"])
 args = parser.parse_args()
@@ -70,7 +67,6 @@ args = parser.parse_args()
 
 def test_boolean_optional_action_set_defaults_and_mutually_exclusive_group(tmp_path):
     spec = spec_of(tmp_path, '''
-import argparse
 p = argparse.ArgumentParser(allow_abbrev=False, add_help=False)
 g = p.add_mutually_exclusive_group()
 g.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True)
@@ -174,8 +170,8 @@ def test_unknown_runtime_values_are_not_judged(tmp_path):
 # ----------------------------------------------------------------------------------------------
 # Property: for random parsers and argument lists, the replay agrees with the real argparse.
 
-_flag_names = st.sampled_from(["alpha", "alpine", "beta", "be", "gamma-ray", "gamma_ray", "dry-run",
-                               "x", "n"])
+_flag_names = st.sampled_from([("alpha",), ("alpine",), ("beta",), ("be",), ("dry-run",), ("x",),
+                               ("gamma-ray", "gamma_ray"), ("n", "num-files"), ("v",)])
 _option = st.tuples(
     _flag_names,
     st.sampled_from(["store", "store_true", "count", "append", "store_const"]),
@@ -185,20 +181,22 @@ _option = st.tuples(
 
 
 def _source(options):
+    """argparse code for the options, one add_argument each, no clashing names or dests."""
     lines = ["import argparse", "parser = argparse.ArgumentParser()"]
-    seen = set()
-    for name, action, nargs, type_ in options:
-        flag = ("-" if len(name) == 1 else "--") + name
-        if flag in seen:
+    taken = set()
+    for names, action, nargs, type_ in options:
+        flags = [("-" if len(n) == 1 else "--") + n for n in names]
+        dest = names[-1].replace("-", "_")
+        if taken & set(flags + [dest]):
             continue
-        seen.add(flag)
+        taken |= set(flags + [dest])
         kwargs = [f"action={action!r}"]
         if action in ("store", "append"):
             kwargs += [f"nargs={nargs!r}"] if nargs is not None else []
             kwargs += [f"type={type_}"] if type_ else []
         if action == "store_const":
             kwargs.append("const=42")
-        lines.append(f"parser.add_argument({flag!r}, {', '.join(kwargs)})")
+        lines.append(f"parser.add_argument({', '.join(map(repr, flags))}, {', '.join(kwargs)})")
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +212,7 @@ def _real(source, args):
 
 
 def _flags(options):
-    return sorted({("-" if len(name) == 1 else "--") + name for name, *_ in options})
+    return sorted({("-" if len(n) == 1 else "--") + n for names, *_ in options for n in names})
 
 
 def _args_for(flags):
@@ -249,7 +247,8 @@ def test_replay_agrees_with_argparse(tmp_path_factory, options, data):
 # ----------------------------------------------------------------------------------------------
 # The real checkouts, when this machine has them.
 
-needs_checkouts = pytest.mark.skipif(not (NC / "head").is_dir(), reason="no nanochat checkouts")
+needs_checkouts = pytest.mark.skipif(not all((NC / era).is_dir() for era in ("head", "feb", "v0")),
+                                     reason="no real nanochat checkouts in /tmp/nc")
 
 
 @needs_checkouts

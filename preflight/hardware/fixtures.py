@@ -15,7 +15,7 @@ from ..horizon import HorizonError, horizon_from_call
 from ..params import count_params, model_shape
 from ..warnings import HardwareWarning
 from .gpus import parse_target
-from .plan import HardwarePlan, plan_hardware, planned_ranks
+from .plan import HardwarePlan, plan_hardware
 from .probe import probe, target_facts
 from .runargs import run_args
 
@@ -23,19 +23,13 @@ from .runargs import run_args
 @pytest.fixture(scope="session")
 def gpu_facts(settings):
     """The planning target (`--target-gpu`, `--gpus`) when given, else what this machine has."""
-    if settings.target_gpu:
-        try:
-            spec = parse_target(settings.target_gpu)
-        except ValueError as exc:
-            pytest.fail(f"--target-gpu: {exc}", pytrace=False)
-        return target_facts(spec, settings.gpus)
-    return probe()
-
-
-@pytest.fixture(scope="session")
-def gpu_ranks(settings, gpu_facts) -> int:
-    """The ranks the run is planned for: --gpus, else the GPUs found, else nanochat's speedrun 8."""
-    return planned_ranks(settings, gpu_facts)[0]
+    if not settings.target_gpu:
+        return probe()
+    try:
+        return target_facts(parse_target(settings.target_gpu), settings.gpus)
+    except ValueError as exc:
+        problem = f"--target-gpu: {exc}"
+    pytest.fail(problem, pytrace=False)
 
 
 def _base_train_args(request):
@@ -57,11 +51,11 @@ def hardware_run(request, settings, sizing):
     try:
         horizon = horizon_from_call(args, checkout, sizing.vocab_size, None, cache_dir=cache)
     except HorizonError as exc:
-        horizon = horizon_from_call(default, checkout, sizing.vocab_size, None, cache_dir=cache)
-        run = run_args(horizon)
-        return replace(run, notes=run.notes + (f"launch call not usable ({exc}): base_train "
-                                                f"defaults at depth {sizing.depth} planned",))
-    return run_args(horizon)
+        note = f"launch call not usable ({exc}): base_train defaults at depth {sizing.depth} planned"
+    else:
+        return run_args(horizon)
+    run = run_args(horizon_from_call(default, checkout, sizing.vocab_size, None, cache_dir=cache))
+    return replace(run, notes=run.notes + (note,))
 
 
 @pytest.fixture(scope="session")

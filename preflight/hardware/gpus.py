@@ -24,10 +24,6 @@ class GpuSpec:
     def capability_text(self) -> str:
         return f"{self.capability[0]}.{self.capability[1]}"
 
-    @property
-    def memory_gib(self) -> float:
-        return self.memory / GiB
-
 
 def _spec(name, mib, cap, *aliases):
     return GpuSpec(name, mib * MiB, cap, aliases)
@@ -79,7 +75,7 @@ _CUSTOM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(GB|GIB|G)?\s*,\s*(\d+)\.(\d+)\s*$"
 
 def _key(text: str) -> str:
     """Spelling-insensitive key: 'nvidia h100 80gb' == 'H100_80GB' == 'h100-80gb'."""
-    text = re.sub(r"^(NVIDIA|TESLA)[\s_-]+", "", text.strip().upper())
+    text = re.sub(r"^((NVIDIA|TESLA)[\s_-]*)+", "", text.strip().upper())
     return re.sub(r"[\s_\-]+", "", text)
 
 

@@ -149,7 +149,7 @@ def _gpu_findings(facts: GpuFacts, ranks: int) -> dict:
 
 def _driver_finding(facts: GpuFacts) -> Finding:
     if facts.source != "nvml" or not facts.count:
-        return Finding("skip", "driver not probed")
+        return Finding("skip", "no GPU probed (none here, or a planning target): driver not checked")
     built, supports = facts.torch_cuda_version, facts.cuda_driver_version
     if not built:
         return Finding("warn", f"torch {facts.torch_version or '(none)'} here is a CPU-only build; nanochat "

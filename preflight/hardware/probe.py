@@ -193,9 +193,9 @@ def probe(environ=None) -> GpuFacts:
         return _probe_torch("nvidia-ml-py is not installed")
     try:
         return _probe_nvml(nvml, environ)
-    except nvml.NVMLError_LibraryNotFound:
-        return _probe_torch("no NVIDIA driver (libnvidia-ml not found)")
+    except nvml.NVMLError_LibraryNotFound:  # no driver: CUDA cannot work, and importing torch
+        return GpuFacts(reason="no NVIDIA driver (libnvidia-ml not found)")  # costs seconds
     except nvml.NVMLError_DriverNotLoaded:
-        return _probe_torch("the NVIDIA driver is not loaded")
+        return GpuFacts(reason="the NVIDIA driver is not loaded")
     except nvml.NVMLError as exc:
         return _probe_torch(f"NVML failed: {exc}")

@@ -13,18 +13,25 @@ from collections import Counter
 REDACTED_PREFIX = "REDACTED_"
 
 
+def _clog(c):
+    return c * math.log2(c)
+
+
 def shannon_entropy(data):
     """Shannon entropy in bits per symbol of a str or bytes value (0.0 for empty)."""
     if not data:
         return 0.0
     n = len(data)
-    return -sum(c / n * math.log2(c / n) for c in Counter(data).values())
+    return math.log2(n) - sum(map(_clog, Counter(data).values())) / n
+
+
+_CLASSES = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"),
+            re.compile(r"[^a-zA-Z0-9]"))
 
 
 def char_classes(text):
-    """How many of lower case, upper case, digits and other characters `text` uses."""
-    return (any(c.islower() for c in text) + any(c.isupper() for c in text)
-            + any(c.isdigit() for c in text) + any(not c.isalnum() for c in text))
+    """How many of ASCII lower case, upper case, digits and other characters `text` uses."""
+    return sum(1 for c in _CLASSES if c.search(text))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -34,16 +41,21 @@ _TEMPLATED = re.compile(
     r"\$\{|\{\{|\{%|\$\(|#\{|%\(|<[^<>\s]*>|^\$[A-Za-z_]|%[A-Za-z_][A-Za-z0-9_]*%|^@@|@@$"
     r"|__[A-Z0-9_]{3,}__|^\{[A-Za-z_][\w.-]*\}$|^\[[A-Za-z_ ]+\]$")
 
+# Long enough not to turn up by chance inside a random token (a 5-letter word does about
+# once in a million 40-character tokens)...
 _PLACEHOLDER_WORDS = (
     "example", "changeme", "change_me", "change-me", "changeit", "replace", "placeholder",
     "your_", "your-", "yourpass", "yoursecret", "yourtoken", "yourkey", "dummy", "redacted",
-    "xxxx", "****", "....", "\u2026", "sample", "notreal", "not_real", "not-a-real", "fake",
-    "insert", "todo", "fixme", "tbd", "secret_here", "key_here", "token_here", "here>",
-    "password", "passwd", "p@ssw0rd", "s3cr3t", "letmein", "qwerty", "abcdef", "123456",
-    "secret123", "0000", "1111",
+    "xxxxx", "*****", "....", "\u2026", "sample", "notreal", "not_real", "not-a-real",
+    "insert", "secret_here", "key_here", "token_here", "here>", "password", "passwd",
+    "p@ssw0rd", "passw0rd", "s3cr3t", "letmein", "qwerty", "abcdef", "123456", "secret123",
 )
+# ...while short ones count only as whole words.
+_PLACEHOLDER_SHORT = re.compile(r"(?i)(?<![a-z0-9_])(?:todo|tbd|fixme|fake|test|none|null|xxx+|"
+                                r"0000+|1111+|\*\*\*+)(?![a-z0-9_])")
 
 _REPEATED = re.compile(r"(.)\1{5,}")
+_PLACEHOLDER = re.compile("|".join(re.escape(w) for w in _PLACEHOLDER_WORDS))
 
 
 def is_templated(value):
@@ -58,7 +70,8 @@ def is_placeholder(value):
     if is_templated(value):
         return True
     low = value.lower()
-    return any(w in low for w in _PLACEHOLDER_WORDS) or bool(_REPEATED.search(value))
+    return bool(_PLACEHOLDER.search(low) or _REPEATED.search(value)
+                or _PLACEHOLDER_SHORT.search(value))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ outside the special ranges, so the prefilter never reports the private addresses
 Infrastructure-as-Code text.
 """
 
+import bisect
 import ipaddress
 from functools import lru_cache
 
@@ -72,10 +73,32 @@ _V6_NETS = tuple(ipaddress.IPv6Network(n) for n, _ in SPECIAL_IPV6)
 # ----------------------------------------------------------------------------------------------
 # classification
 
+def _ranges(nets):
+    """Sorted, merged (first, last) integer ranges of networks, for bisection."""
+    merged = []
+    for first, last in sorted((int(n.network_address), int(n.broadcast_address)) for n in nets):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return [f for f, _ in merged], [l for _, l in merged]
+
+
+def in_ranges(ranges, value):
+    """True when the integer `value` lies in one of `ranges` (from _ranges)."""
+    firsts, lasts = ranges
+    i = bisect.bisect_right(firsts, value) - 1
+    return i >= 0 and value <= lasts[i]
+
+
+def net_ranges(nets):
+    """{4: ranges, 6: ranges} of a list of networks."""
+    return {v: _ranges([n for n in nets if n.version == v]) for v in (4, 6)}
+
+
 def is_public_ip(addr):
     """True when `addr` (an ipaddress object) lies outside every special-purpose range."""
-    nets = _V4_NETS if addr.version == 4 else _V6_NETS
-    return not any(addr in net for net in nets)
+    return not in_ranges(_SPECIAL[addr.version], int(addr))
 
 
 def parse_allowed(entries):
@@ -87,6 +110,9 @@ def parse_allowed(entries):
         except ValueError:
             raise ValueError(f"allowed IP list: {entry!r} is not an IP address or CIDR") from None
     return tuple(nets)
+
+
+_SPECIAL = net_ranges(_V4_NETS + _V6_NETS)
 
 
 # ----------------------------------------------------------------------------------------------

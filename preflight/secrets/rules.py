@@ -4,9 +4,10 @@ A rule has two regexes: `prefilter` (Hyperscan/RE2 syntax, no look-arounds) deci
 whether a document can hold a finding at all; `pattern` (Python `re` over the document's
 UTF-8 bytes, or RE2 for user rules) finds the exact secret, named group `s`. A rule with
 structure beyond a regex (PEM blocks, base64 blobs, IP addresses, key = value assignments)
-has a `finder` instead. Like gitleaks, every built-in rule carries generated true positives
-and hand-picked near misses right beside it (`samples`, `near_misses`); the unit tests run
-both through the scanner.
+has a `finder` instead. A `locate` rule's prefilter fires once per occurrence, so Hyperscan
+also says where, and the exact check reads only those lines. Like gitleaks, every built-in
+rule carries generated true positives and hand-picked near misses right beside it
+(`samples`, `near_misses`); the unit tests run both through the scanner.
 """
 
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class Rule:
     caseless: bool = False          # the prefilter ignores case
     locate: bool = False            # the prefilter fires once per occurrence: Hyperscan reports
                                     # where, and the exact check only reads those lines
+    lookback: int = 0               # ...and the lines up to this many bytes before
     placeholders: bool = True       # drop templated and placeholder values
     priority: int = 50              # the higher wins when two findings overlap
     replace: Callable = None        # replace(secret: str) -> str, instead of `placeholder`

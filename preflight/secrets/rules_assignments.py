@@ -30,12 +30,13 @@ _NOT_SECRET_PREFIXES = (
     "arn:", "projects/", "http://", "https://", "/", "./", "../", "~/", "file:", "sha256:",
     "sha1:", "md5:", "vault:", "enc[", "!", "&", "*", "@", "(", "[", "{", "ref+", "ssm:",
     "sm://", "secretsmanager:", "kms:", "aqicah", "$", "%", "c:\\", "gs://", "s3://",
-    "azurekeyvault", "keyvault:", "op://", "awskms:", "gcpkms:", "<", "'", '"',
+    "azurekeyvault", "keyvault:", "op://", "awskms:", "gcpkms:", "<", "'", '"', ":", "?",
 )
 _REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[-_.][a-z][a-z0-9]*)*(?:[-_.]v?[0-9]{1,3})?")
-_CALL = re.compile(r"[A-Za-z_.-]*[(\[{]")
 _OUTSIDE_WORD_CHARS = re.compile(r"[^A-Za-z_.-]")
+_LETTER = re.compile(r"[A-Za-z]")
+_SPACE = re.compile(r"\s")
 _FILE_NAME = re.compile(r"(?i).+\.(?:json|ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|conf|cfg|ini|"
                         r"env|sh|tf|tfvars|asc|gpg|der|pub)$")
 _BOOLEAN_LIKE = frozenset({"true", "false", "yes", "no", "null", "none", "nil", "undefined",
@@ -47,16 +48,15 @@ def generic_value_ok(value):
     """True when an assigned value looks like a literal secret rather than a reference."""
     v = value.strip()
     low = v.lower()
-    if not 8 <= len(v) <= 200 or low in _BOOLEAN_LIKE or any(c.isspace() for c in v):
+    if not 8 <= len(v) <= 200 or low in _BOOLEAN_LIKE or _SPACE.search(v):
         return False
     if low.startswith(_NOT_SECRET_PREFIXES) or "://" in v or is_placeholder(v):
         return False
     if _REFERENCE.fullmatch(v) or _IDENTIFIER.fullmatch(v) or _FILE_NAME.fullmatch(v):
         return False
-    if _CALL.match(v) or not _OUTSIDE_WORD_CHARS.search(v):
-        return False  # a function call, or only [A-Za-z_.-] (gitleaks' rule; the prefilter's too)
-    if not any(c.isalpha() for c in v) or not any(not c.isalpha() for c in v):
-        return False  # numbers, dates, plain words
+    first = _OUTSIDE_WORD_CHARS.search(v)
+    if first is None or v[first.start()] in "([{}]):" or not _LETTER.search(v):
+        return False  # a call or reference; only [A-Za-z_.-] (as in gitleaks); no letter
     return char_classes(v) >= 2 and shannon_entropy(v) >= 3.0
 
 
@@ -99,11 +99,12 @@ def _generic_samples(rng):
 
 GENERIC_SECRET = Rule(
     id="generic-secret", description="password, secret or token assigned to a secret-named key",
-    # the value must not start like a template, path, tag or reference, and must hold a
-    # character outside [A-Za-z_.-] (as gitleaks requires), so `random_password.db.result`
-    # and `tls-secret` never reach Python
+    # The value must not start like a template, path, tag or reference, must hold a letter and
+    # a character outside [A-Za-z_.-] (as gitleaks requires), so `random_password.db.result`,
+    # `tls-secret`, `3600` and `${VAR}` never reach Python (generic_value_ok repeats this).
     prefilter=rf"(?:{_KEYWORDS})[A-Za-z0-9_.-]*[\"']?[ \t]*(?::=|=>|\?=|=|:)[ \t]*[\"']?"
-              r"(?:[A-Za-z_.-]+[^A-Za-z_.\s\"'(\[{-]|[^A-Za-z_.\s\"'$<{%/~!*&\[(-])",
+              r"(?:[A-Za-z_.-]+[^A-Za-z_.\s\"'(\[{}\]):-]|"
+              r"[^A-Za-z_.\s\"'$<{%/~!*&\[(:?-][^\s\"']*[A-Za-z])",
     caseless=True, locate=True, placeholder="REDACTED_SECRET", finder=find_assignments, priority=20,
     samples=_generic_samples,
     near_misses=(
@@ -153,7 +154,8 @@ def _url_samples(rng):
 
 URL_CREDENTIALS = Rule(
     id="url-credentials", description="password inside a URL (scheme://user:password@host)",
-    prefilter=r"://[^\s:/@\"'<>]*:[^\s@/\"'<>$%{][^\s@/\"'<>]*@", placeholder="REDACTED_PASSWORD",
+    prefilter=r"://[^\s:/@\"'<>]*:[^\s@/\"'<>$%{][^\s@/\"'<>]*@", locate=True,
+    placeholder="REDACTED_PASSWORD",
     pattern=_URL_CRED, check=_url_check, entropy=1.5, priority=40, samples=_url_samples,
     near_misses=("url: postgres://user:password@localhost:5432/db\n",
                  "DATABASE_URL=postgresql://postgres:postgres@db:5432/app\n",
@@ -180,7 +182,7 @@ def _auth_samples(rng):
 HTTP_AUTH_HEADER = Rule(
     id="http-auth-header", description="credential in an HTTP Authorization header",
     prefilter=r"authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{16}",
-    caseless=True, placeholder="REDACTED_AUTH_TOKEN", pattern=_AUTH_HEADER, entropy=3.0,
+    caseless=True, locate=True, placeholder="REDACTED_AUTH_TOKEN", pattern=_AUTH_HEADER, entropy=3.0,
     priority=45, samples=_auth_samples,
     near_misses=('curl -H "Authorization: Bearer $TOKEN" https://api\n',
                  "Authorization: Bearer ${{ secrets.API_TOKEN }}\n",
@@ -199,7 +201,7 @@ def _curl_samples(rng):
 CURL_BASIC_AUTH = Rule(
     id="curl-basic-auth", description="password passed to curl -u user:password",
     prefilter=r"curl[^\n]*\s(?:-u|--user)\s*[\"']?[^\s:\"']+:[^\s\"'@$]{4}",
-    placeholder="REDACTED_PASSWORD", pattern=_CURL_USER, entropy=2.0, priority=45,
+    locate=True, placeholder="REDACTED_PASSWORD", pattern=_CURL_USER, entropy=2.0, priority=45,
     check=lambda secret, row, m, ctx: secret.lower() not in _DEV_DEFAULTS,
     samples=_curl_samples,
     near_misses=('curl -u "$USER:$PASS" https://x\n', "curl -u admin:admin http://localhost\n"))
@@ -227,7 +229,7 @@ def _docker_samples(rng):
 
 DOCKER_REGISTRY_AUTH = Rule(
     id="docker-registry-auth", description="registry credentials in a Docker config `auths`",
-    prefilter=r"\"auth\"\s*:\s*\"[A-Za-z0-9+/]{8}", placeholder="REDACTED_DOCKER_AUTH",
+    prefilter=r"\"auth\"\s*:\s*\"[A-Za-z0-9+/]{8}", locate=True, placeholder="REDACTED_DOCKER_AUTH",
     pattern=re.compile(rb'"auth"\s*:\s*"(?P<s>[A-Za-z0-9+/]{8,}={0,2})"'),
     check=_docker_auth_check, priority=60, samples=_docker_samples,
     near_misses=('{"auths": {"ghcr.io": {"auth": "' + base64.b64encode(b"user:changeme").decode()

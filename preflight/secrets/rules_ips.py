@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import replace
 
-from .ipranges import DEFAULT_ALLOWED_IPS, is_public_ip, public_ipv4_regex
+from .ipranges import DEFAULT_ALLOWED_IPS, in_ranges, is_public_ip, public_ipv4_regex
 from .rules import Rule, spans
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -25,7 +25,7 @@ _VERSION_CONTEXT = re.compile(
 
 
 def _allowed(addr, ctx):
-    return any(addr.version == net.version and addr in net for net in ctx.allowed_nets)
+    return in_ranges(ctx.allowed_ranges[addr.version], int(addr))
 
 
 def _version_like(row, start):
@@ -69,14 +69,26 @@ def _digest(text):
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
+def _is_ip(text, version):
+    try:
+        return ipaddress.ip_address(text).version == version
+    except ValueError:
+        return False
+
+
 def map_ipv4(secret):
-    """The documentation-range (RFC 5737) address that always stands in for `secret`."""
+    """The documentation-range (RFC 5737) address that always stands in for `secret`
+    (a blob that decoded to text with an address in it is replaced whole)."""
+    if not _is_ip(secret, 4):
+        return "REDACTED_IPV4"
     h = _digest("ipv4:" + secret)
     return _DOC_V4[h % 3] + str(1 + (h // 3) % 254)
 
 
 def map_ipv6(secret):
     """The documentation-range (2001:db8::/32) address that always stands in for `secret`."""
+    if not _is_ip(secret, 6):
+        return "REDACTED_IPV6"
     h = _digest("ipv6:" + secret)
     return f"2001:db8:{h >> 48 & 0xffff:x}:{h >> 32 & 0xffff:x}::{h & 0xffff:x}"
 
@@ -102,7 +114,8 @@ def _ipv4_samples(rng):
 def _ipv6_samples(rng):
     docs = []
     for fmt in ("listen [{ip}]:443;\n", 'ipv6_cidr_blocks = ["{ip}/128"]\n', "addr: {ip}\n"):
-        ip = f"2600:1f18:{rng.randrange(1, 0xffff):x}:{rng.randrange(1, 0xffff):x}::{rng.randrange(1, 0xff):x}"
+        a, b, c = rng.randrange(1, 0xffff), rng.randrange(1, 0xffff), rng.randrange(1, 0xff)
+        ip = f"2600:1f18:{a:x}:{b:x}::{c:x}"
         docs.append((fmt.format(ip=ip), ip))
     return docs
 

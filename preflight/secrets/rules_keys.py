@@ -13,7 +13,7 @@ import random
 import re
 
 from .heuristics import shannon_entropy
-from .rules import KNOWN_EXAMPLES, Rule, spans
+from .rules import KNOWN_EXAMPLES, Rule
 from .samples import contexts, pairs, rand, rand_b64
 
 _BEGIN = re.compile(
@@ -127,22 +127,29 @@ _TEXT_BYTES = bytes(range(0x20, 0x7f)) + b"\t\r\n"
 _LOWER, _UPPER, _DIGIT = re.compile(rb"[a-z]"), re.compile(rb"[A-Z]"), re.compile(rb"[0-9]")
 
 
-def _inside_pem(row, start):
-    begin = row.rfind(b"-----BEGIN ", 0, start)
-    return begin >= 0 and row.find(b"-----END ", begin, start) < 0
-
-
 def _ssh_public_blob(raw):
     n = int.from_bytes(raw[:4], "big")
     return 0 < n < 64 and raw[4:4 + n].startswith((b"ssh-", b"ecdsa-", b"sk-"))
 
 
+def _der_sequence(raw):
+    """Offset of the first element when `raw` is exactly one DER SEQUENCE, else None."""
+    if len(raw) < 4 or raw[0] != 0x30:
+        return None
+    if raw[1] < 0x80:
+        length, head = raw[1], 2
+    else:
+        n = raw[1] & 0x7F
+        if not 1 <= n <= 3 or len(raw) < 2 + n:
+            return None
+        length, head = int.from_bytes(raw[2:2 + n], "big"), 2 + n
+    return head if head + length == len(raw) else None
+
+
 def _der_private_key(raw):
     """A DER SEQUENCE that opens with a small INTEGER version: PKCS#1, PKCS#8, SEC1 or DSA."""
-    if len(raw) < 8 or raw[0] != 0x30:
-        return False
-    i = 2 + (raw[1] & 0x7F if raw[1] & 0x80 else 0)
-    return raw[i:i + 3] in (b"\x02\x01\x00", b"\x02\x01\x01")
+    head = _der_sequence(raw)
+    return head is not None and raw[head:head + 3] in (b"\x02\x01\x00", b"\x02\x01\x01")
 
 
 def _printable(raw):
@@ -157,7 +164,7 @@ def _classify_blob(raw, ctx):
     if _printable(raw):
         hits = ctx.rescan(raw)
         return max(hits, key=lambda h: ctx.priority(h[2]))[2] if hits else None
-    if raw[:1] == b"\x30" or _ssh_public_blob(raw) or raw.startswith(_FILE_MAGIC):
+    if _der_sequence(raw) is not None or _ssh_public_blob(raw) or raw.startswith(_FILE_MAGIC):
         return None  # DER certificate or public key, SSH public key, or a file
     return "base64-high-entropy"
 
@@ -172,20 +179,67 @@ def _decode(blob):
         return None
 
 
+# Runs are found on a translated copy (base64 alphabet -> "a", "_" and "-" -> "x", "=" kept,
+# anything else -> " ") with bytes.find, which is far faster than a regex over every byte.
+_B64_CLASSES = bytes(
+    ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+/") else
+    ord("x") if chr(c) in "_-" else ord("=") if chr(c) == "=" else ord(" ") for c in range(256))
+
+
+_NOT_A, _NOT_EQ = re.compile(rb"[^a]"), re.compile(rb"[^=]")
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
+def pem_blocks(row):
+    """(start, end) ranges of `row` that lie inside PEM blocks: after a BEGIN line or before an
+    END line (up to the neighbouring marker), so a damaged or nested block still counts."""
+    markers, pos = [], 0
+    while (pos := row.find(b"-----", pos)) >= 0:
+        if row.startswith((b"-----BEGIN ", b"-----END "), pos):
+            markers.append((pos, row.startswith(b"-----BEGIN ", pos)))
+        pos += 5
+    bounds = [(0, False)] + markers + [(len(row), False)]
+    return [(a, b) for (a, a_begin), (b, b_begin) in zip(bounds, bounds[1:])
+            if a_begin or (b < len(row) and not b_begin)]
+
+
+def base64_runs(row, min_len, skip=()):
+    """(start, end) of each run of >= min_len base64 characters (plus up to two "=") that is
+    not part of a longer token with "_", "-" or more "=" (same as the regex
+    (?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{min_len,}={0,2}(?![A-Za-z0-9+/=_-])), leaving out runs
+    that start inside the sorted (start, end) ranges `skip`."""
+    t = row.translate(_B64_CLASSES)
+    probe, n, pos = b"a" * min_len, len(t), 0
+    skip = list(skip)
+    while True:
+        start = t.find(probe, pos)
+        if start < 0:
+            return
+        while skip and skip[0][1] <= start:
+            skip.pop(0)
+        if skip and skip[0][0] <= start:
+            pos = skip[0][1]
+            continue
+        m = _NOT_A.search(t, start + min_len)
+        end = m.start() if m else n
+        m = _NOT_EQ.search(t, end)
+        stop = m.start() if m else n
+        pos = stop
+        if stop - end > 2 or (start and t[start - 1] == 120) or (stop < n and t[stop] in b"ax"):
+            continue
+        yield start, stop
+
+
 def base64_rule(min_len, min_entropy):
     """The rule for long high-entropy base64, decoded and rescanned (see the module doc)."""
-    blob_re = re.compile(rb"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{%d,}={0,2}(?![A-Za-z0-9+/=_-])"
-                         % min_len)
 
     def finder(row, ctx, windows=None):
-        for pos, endpos in spans(row, windows):
-            yield from blobs(row, ctx, pos, endpos)
-
-    def blobs(row, ctx, pos, endpos):
-        for m in blob_re.finditer(row, pos, endpos):
-            blob, start = m.group(), m.start()
-            if row[max(0, start - 28):start].endswith(_PUBLIC_PREFIXES) or _inside_pem(row, start):
-                continue
+        # PEM bodies belong to the private-key rule, or are certificates and public keys
+        for start, end in base64_runs(row, min_len, pem_blocks(row) if b"-----BEGIN " in row else ()):
+            blob = row[start:end]
+            if not blob.translate(None, _HEX_DIGITS) or \
+                    row[max(0, start - 28):start].endswith(_PUBLIC_PREFIXES):
+                continue  # hex digests; hashes, data URIs and SSH public keys by their prefix
             if not (_LOWER.search(blob) and _UPPER.search(blob) and _DIGIT.search(blob)):
                 continue
             if shannon_entropy(blob) < min_entropy or blob.decode() in KNOWN_EXAMPLES:
@@ -195,7 +249,7 @@ def base64_rule(min_len, min_entropy):
                 continue
             rule_id = _classify_blob(raw, ctx)
             if rule_id:
-                yield start, m.end(), rule_id
+                yield start, end, rule_id
 
     def samples(rng):
         key_b64 = base64.b64encode((fake_pem(rng) + "\n").encode()).decode()
@@ -203,7 +257,7 @@ def base64_rule(min_len, min_entropy):
                       f"    client-certificate-data: {_cert_b64(rng)}\n"
                       f"    client-key-data: {key_b64}\n")
         opaque = rand_b64(rng, 48)
-        der = base64.b64encode(b"\x30\x82\x04\xa4\x02\x01\x00" + rng.randbytes(600)).decode()
+        der = base64.b64encode(b"\x30\x82\x02\x5b\x02\x01\x00" + rng.randbytes(600)).decode()
         secret_yaml = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ntype: Opaque\n"
                        f"data:\n  tls.key: {key_b64}\n")
         # a wrapped key is reported as the key
@@ -213,8 +267,8 @@ def base64_rule(min_len, min_entropy):
 
     return Rule(
         id="base64-high-entropy", description="long high-entropy base64 (decoded and rescanned)",
-        prefilter=r"(?:^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{%d}" % min_len, locate=True,
-        placeholder="REDACTED_BASE64_SECRET", finder=finder, priority=10, samples=samples,
+        prefilter=r"[A-Za-z0-9+/]{%d}" % min_len, placeholder="REDACTED_BASE64_SECRET",
+        finder=finder, priority=10, samples=samples,
         near_misses=(f"caBundle: {_cert_b64(random.Random(1))}\n",
                      "ssh_authorized_keys:\n  - ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ"
                      + "C7kP2xq9Lm3Rt5Vw8Yz1Ab4Cd6Ef" * 8 + " user@host\n",

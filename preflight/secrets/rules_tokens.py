@@ -12,7 +12,7 @@ import re
 from urllib.parse import quote
 
 from .rules import Rule
-from .samples import (ALNUM, B64, B64URL, BASE32, HEX, LOWER_ALNUM, UPPER_ALNUM, contexts,
+from .samples import (ALNUM, B64URL, BASE32, HEX, LOWER_ALNUM, UPPER_ALNUM, contexts,
                       pairs, rand, rand_b64)
 
 
@@ -26,7 +26,7 @@ def _token(id, description, core, placeholder, gen, *, key="token", near_misses=
         secret = gen(rng)
         return pairs(contexts(key, secret), secret)
 
-    return Rule(id=id, description=description, prefilter=prefilter or core,
+    return Rule(id=id, description=description, prefilter=prefilter or core, locate=True,
                 placeholder=placeholder, pattern=pattern, entropy=entropy, check=check,
                 priority=priority, samples=samples, near_misses=tuple(near_misses))
 
@@ -50,7 +50,7 @@ def _aws_secret_samples(rng):
     secret = rand_b64(rng, 30)
     docs = contexts("aws_secret_access_key", secret) + [
         f"User name,Password,Access key ID,Secret access key\n"
-        f"ci,,AKIA{rand(rng, BASE32, 16)},{secret}\n",
+        f"ci,,AKIAIOSFODNN7EXAMPLE,{secret}\n",
         f"Resources:\n  Creds:\n    Properties:\n      SecretAccessKey: {secret}\n"]
     return pairs(docs, secret)
 
@@ -61,6 +61,7 @@ _AWS_SECRET_PREFIX = (rf"(?:(?i:{_AWS_SECRET_KEY})[\w.-]{{0,20}}[\"']?\s*(?:=|:|
 AWS_SECRET_ACCESS_KEY = Rule(
     id="aws-secret-access-key", description="AWS secret access key next to its key name",
     prefilter=_AWS_SECRET_PREFIX + r"[A-Za-z0-9/+]{40}", placeholder="REDACTED_AWS_SECRET_ACCESS_KEY",
+    locate=True, lookback=300,  # the CSV form has its header on the line before
     pattern=re.compile((_AWS_SECRET_PREFIX + r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])").encode()),
     entropy=4.0, priority=70, samples=_aws_secret_samples,
     near_misses=("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
@@ -99,7 +100,7 @@ def _azure_key_samples(rng):
 AZURE_STORAGE_KEY = Rule(
     id="azure-storage-account-key", description="Azure storage account key",
     prefilter=r"(?:accountkey|account_?key|access_?key)[^A-Za-z0-9+/]{0,6}[A-Za-z0-9+/]{86}==",
-    caseless=True, placeholder="REDACTED_AZURE_STORAGE_KEY",
+    caseless=True, locate=True, placeholder="REDACTED_AZURE_STORAGE_KEY",
     pattern=re.compile(rb"(?i:accountkey|account_?key|access_?key)[\"']?\s*[:=]\s*[\"']?"
                        rb"(?P<s>[A-Za-z0-9+/]{86}==)"),
     entropy=4.5, priority=70, samples=_azure_key_samples,
@@ -136,7 +137,8 @@ def _shared_access_samples(rng):
 
 AZURE_SHARED_ACCESS_KEY = Rule(
     id="azure-shared-access-key", description="Azure Service Bus / Event Hubs connection key",
-    prefilter=r"SharedAccessKey=[A-Za-z0-9+/]{43}=", placeholder="REDACTED_AZURE_SHARED_ACCESS_KEY",
+    prefilter=r"SharedAccessKey=[A-Za-z0-9+/]{43}=", locate=True,
+    placeholder="REDACTED_AZURE_SHARED_ACCESS_KEY",
     pattern=re.compile(rb"SharedAccessKey=(?P<s>[A-Za-z0-9+/]{43}=)"), entropy=4.0, priority=70,
     samples=_shared_access_samples,
     near_misses=("Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=Root;"
@@ -187,7 +189,8 @@ def _webhook_samples(rng):
 
 SLACK_WEBHOOK = Rule(
     id="slack-webhook", description="Slack incoming webhook URL",
-    prefilter=r"hooks\.slack\.com/(?:services|workflows|triggers)/", placeholder="REDACTED_SLACK_WEBHOOK",
+    prefilter=r"hooks\.slack\.com/(?:services|workflows|triggers)/", locate=True,
+    placeholder="REDACTED_SLACK_WEBHOOK",
     pattern=re.compile(rb"hooks\.slack\.com/(?:services|workflows|triggers)/"
                        rb"(?P<s>T[A-Z0-9]{6,12}/[AB][A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})"),
     entropy=3.5, priority=70, samples=_webhook_samples,

@@ -26,7 +26,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .findings import make_finding
 
 TEXT_COLUMN = "text"
 TMP_SUFFIX = ".sanitize.tmp"

@@ -1,7 +1,7 @@
 """`preflight sanitize`: the command-line wiring of the shard sanitizer.
 
 The lead's CLI adds --base-dir/--nanochat-dir/--data-dir to every subcommand and resolves
-them into args.data_dir; `python -m preflight.secrets.sanitize_cli --data-dir DIR` runs the
+them into args.data_dir; `python -m preflight.secrets --data-dir DIR` runs the
 same command on its own.
 """
 
@@ -69,14 +69,10 @@ def run_from_args(args):
 
 
 def main(argv=None):
-    """Stand-alone entry point: `python -m preflight.secrets.sanitize_cli --data-dir DIR ...`."""
+    """Stand-alone entry point: `python -m preflight.secrets --data-dir DIR ...`."""
     parser = argparse.ArgumentParser(prog="preflight-sanitize", description=__doc__)
     parser.add_argument("--data-dir", type=Path, required=True, help="folder of *.parquet shards")
     add_sanitize_flags(parser)
     args = parser.parse_args(argv)
     args.data_dir = args.data_dir.resolve()
     return run_from_args(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

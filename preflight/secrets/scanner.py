@@ -9,6 +9,7 @@ rule's exact finder on that document in Python, resolves overlaps (the more spec
 wins) and turns what is left into masked findings.
 """
 
+import bisect
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import pyarrow.compute as pc
 
 from .errors import RuleError, SecretsConfigError
 from .findings import make_finding
-from .ipranges import DEFAULT_ALLOWED_IPS, parse_allowed
+from .ipranges import DEFAULT_ALLOWED_IPS, net_ranges, parse_allowed
 from .rules import RULES_VERSION, builtin_rules, find_hits
 
 try:
@@ -118,60 +119,70 @@ def _string_chunks(arr):
 
 
 def _row_views(chunk):
-    """A memoryview of the chunk's UTF-8 data and the row offsets as a Python list."""
+    """A memoryview of the chunk's UTF-8 data, the row offsets (a list) and the null rows."""
     n = len(chunk)
     width = 8 if pa.types.is_large_string(chunk.type) else 4
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
                             count=n + 1, offset=chunk.offset * width)
     data = chunk.buffers()[2]
     view = memoryview(data) if data is not None else memoryview(b"")
-    offs = offsets.tolist()
-    if chunk.null_count:
-        valid = np.asarray(chunk.is_valid())
-        offs = [o if i >= n or valid[i] else None for i, o in enumerate(offs)]
-    return view, offs
+    # a null row reads as empty, whatever its offsets say
+    nulls = set(np.flatnonzero(~chunk.is_valid().to_numpy(zero_copy_only=False)).tolist()) \
+        if chunk.null_count else set()
+    return view, offsets.tolist(), nulls
 
 
 class _HyperscanPrefilter:
-    """All rules' prefilters in one Hyperscan block-mode database, one scan per document."""
+    """All rules' prefilters in one Hyperscan block-mode database, one scan per document.
+
+    A plain rule's prefilter is single-match (does the document qualify?); a `locate` rule's
+    reports every end offset, and its exact check then reads only the lines around them.
+    """
 
     def __init__(self, rules):
         self.always = []  # rules whose prefilter Hyperscan cannot compile: every document
+        n = len(rules)
         exprs, ids, flags = [], [], []
         for i, rule in enumerate(rules):
-            flag = hyperscan.HS_FLAG_SINGLEMATCH | (hyperscan.HS_FLAG_CASELESS if rule.caseless else 0)
+            flag = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
+            if not rule.locate:
+                flag |= hyperscan.HS_FLAG_SINGLEMATCH
             if _hs_compiles(rule.prefilter, flag):
                 pass
-            elif _hs_compiles(rule.prefilter, flag | hyperscan.HS_FLAG_PREFILTER):
+            elif not rule.locate and _hs_compiles(rule.prefilter, flag | hyperscan.HS_FLAG_PREFILTER):
                 flag |= hyperscan.HS_FLAG_PREFILTER
             else:
                 self.always.append(i)
                 continue
             exprs.append(rule.prefilter.encode())
-            ids.append(i)
+            ids.append(i + n if rule.locate else i)
             flags.append(flag)
+        self.n = n
         self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self.db.compile(expressions=exprs, ids=ids, flags=flags)
         self.scratch = hyperscan.Scratch(self.db)
 
     def candidates(self, chunk):
-        """Yield (row index, row bytes view, rule indices) for rows with any candidate."""
-        view, offs = _row_views(chunk)
+        """Yield (row index, row bytes view, {rule index: match ends or None}) per candidate row."""
+        view, offs, nulls = _row_views(chunk)
         found = []
-        on_match = lambda rule, start, end, flags, row: found.append((row, rule))  # noqa: E731
+        on_match = lambda rule, start, end, flags, row: found.append((row, rule, end))  # noqa: E731
         scan, scratch = self.db.scan, self.scratch
         for i in range(len(chunk)):
             s, e = offs[i], offs[i + 1]
-            if s is not None and e is not None and e > s:
+            if e > s and i not in nulls:
                 scan(view[s:e], match_event_handler=on_match, context=i, scratch=scratch)
-        yield from _group(found, view, offs, self.always, len(chunk))
+        yield from _group(found, view, offs, nulls, self.always, self.n)
 
     def candidates_bytes(self, data):
-        """Rule indices whose prefilter matches the bytes `data`."""
-        found = set(self.always)
-        self.db.scan(data, match_event_handler=lambda r, s, e, f, c: found.add(r),
+        """{rule index: match ends or None} for the bytes `data`."""
+        found = []
+        self.db.scan(data, match_event_handler=lambda r, s, e, f, c: found.append((0, r, e)),
                      scratch=self.scratch)
-        return sorted(found)
+        view = memoryview(data)
+        for _, _, rules in _group(found, view, [0, len(data)], set(), self.always, self.n):
+            return rules
+        return {}
 
 
 def _hs_compiles(pattern, flag):
@@ -182,20 +193,27 @@ def _hs_compiles(pattern, flag):
         return False
 
 
-def _group(found, view, offs, always, n):
+def _group(found, view, offs, nulls, always, n_rules):
+    """Per candidate row: {rule index: match ends (locate rules) or None}."""
     by_row = {}
-    for row, rule in found:
-        by_row.setdefault(row, set()).add(rule)
+    for row, rule, end in found:
+        rules = by_row.setdefault(row, {})
+        if rule >= n_rules:
+            rules.setdefault(rule - n_rules, []).append(end)
+        else:
+            rules[rule] = None
     if always:
-        for i in range(n):
-            if offs[i] is not None and offs[i + 1] is not None and offs[i + 1] > offs[i]:
-                by_row.setdefault(i, set()).update(always)
+        for i in range(len(offs) - 1):
+            if offs[i + 1] > offs[i] and i not in nulls:
+                rules = by_row.setdefault(i, {})
+                for rule in always:
+                    rules[rule] = None
     for row in sorted(by_row):
-        yield row, view[offs[row]:offs[row + 1]], sorted(by_row[row])
+        yield row, view[offs[row]:offs[row + 1]], by_row[row]
 
 
 class _ArrowPrefilter:
-    """The fallback: one pyarrow (RE2) `match_substring_regex` pass per rule."""
+    """The fallback: one pyarrow (RE2) `match_substring_regex` pass per rule, no locations."""
 
     def __init__(self, rules):
         self.rules = rules
@@ -208,20 +226,37 @@ class _ArrowPrefilter:
                 self.always.append(i)
 
     def candidates(self, chunk):
-        view, offs = _row_views(chunk)
+        view, offs, nulls = _row_views(chunk)
         found = []
         for i, rule in enumerate(self.rules):
             if i in self.always:
                 continue
             mask = pc.match_substring_regex(chunk, rule.prefilter, ignore_case=rule.caseless)
             for row in np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)):
-                found.append((int(row), i))
-        yield from _group(found, view, offs, self.always, len(chunk))
+                found.append((int(row), i, 0))
+        yield from _group(found, view, offs, nulls, self.always, len(self.rules))
 
     def candidates_bytes(self, data):
         chunk = pa.array([bytes(data)], type=pa.binary()).cast(pa.large_string(), safe=False)
-        return sorted({i for _, _, rules in self.candidates(chunk) for i in rules}
-                      | set(self.always))
+        for _, _, rules in self.candidates(chunk):
+            return rules
+        return {}
+
+
+def line_windows(row, ends, lookback=0):
+    """Merged (start, end) byte ranges of the lines holding each match's last byte, widened
+    to whole lines `lookback` bytes further back."""
+    windows = []
+    for e in sorted(set(ends)):
+        last = max(e - 1, 0)
+        start = row.rfind(b"\n", 0, max(last - lookback, 0)) + 1
+        stop = row.find(b"\n", last)
+        stop = len(row) if stop < 0 else stop
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
+        else:
+            windows.append((start, stop))
+    return windows
 
 
 # ----------------------------------------------------------------------------------------------
@@ -232,7 +267,7 @@ class ScanContext:
 
     def __init__(self, scanner, depth):
         self.scanner, self.depth = scanner, depth
-        self.allowed_nets = scanner.allowed_nets
+        self.allowed_ranges = scanner.allowed_ranges
 
     def rescan(self, data):
         """Verified hits in decoded bytes (one level deeper)."""
@@ -244,11 +279,14 @@ class ScanContext:
 
 def resolve_overlaps(hits, priority):
     """Drop hits that overlap a higher-priority (then longer, then earlier) hit; sort by start."""
-    kept = []
+    starts, kept = [], []  # kept never overlap, so neighbours by start decide
     for hit in sorted(set(hits), key=lambda h: (-priority[h[2]], h[0] - h[1], h[0])):
-        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
-            kept.append(hit)
-    return sorted(kept)
+        i = bisect.bisect_left(starts, hit[0])
+        if (i and kept[i - 1][1] > hit[0]) or (i < len(kept) and kept[i][0] < hit[1]):
+            continue
+        starts.insert(i, hit[0])
+        kept.insert(i, hit)
+    return kept
 
 
 class Scanner:
@@ -259,6 +297,7 @@ class Scanner:
         self.by_id = {r.id: r for r in rules}
         self.priority = {r.id: r.priority for r in rules}
         self.allowed_nets = allowed_nets
+        self.allowed_ranges = net_ranges(allowed_nets)
         self.prefilter = prefilter
         self.engine = "hyperscan" if isinstance(prefilter, _HyperscanPrefilter) else "pyarrow"
         self._contexts = {}
@@ -268,11 +307,12 @@ class Scanner:
             self._contexts[depth] = ScanContext(self, depth)
         return self._contexts[depth]
 
-    def _verify(self, row, rule_indices, depth):
+    def _verify(self, row, candidates, depth):
         ctx = self._ctx(depth)
         hits = []
-        for i in rule_indices:
-            hits.extend(find_hits(self.rules[i], row, ctx))
+        for i, ends in candidates.items():
+            windows = line_windows(row, ends, self.rules[i].lookback) if ends else None
+            hits.extend(find_hits(self.rules[i], row, ctx, windows))
         return resolve_overlaps(hits, self.priority) if len(hits) > 1 else hits
 
     def hits(self, text, depth=0):
@@ -290,9 +330,9 @@ class Scanner:
         """Findings in every document of a pyarrow string array (row = row_offset + index)."""
         findings = []
         for chunk, base in _string_chunks(arr):
-            for i, view, rule_indices in self.prefilter.candidates(chunk):
+            for i, view, candidates in self.prefilter.candidates(chunk):
                 row = bytes(view)
-                for s, e, rule in self._verify(row, rule_indices, 0):
+                for s, e, rule in self._verify(row, candidates, 0):
                     findings.append(make_finding(shard, row_offset + base + i, s, e, rule,
                                                  row[s:e].decode("utf-8", "replace")))
         return findings

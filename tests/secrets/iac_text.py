@@ -56,6 +56,11 @@ def _ssh_pub(rng):
     return f"ssh-rsa {base64.b64encode(blob).decode()} {rng.choice(APPS)}@ci"
 
 
+def _key_pair(rng):
+    return (f'resource "aws_key_pair" "deployer" {{\n  key_name   = "deployer-key"\n'
+            f'  public_key = "{_ssh_pub(rng)}"\n}}\n')
+
+
 def _cert_pem(rng):
     return fake_pem(rng, "CERTIFICATE", nbytes=rng.randrange(500, 900))
 
@@ -150,11 +155,7 @@ resource "aws_instance" "bastion" {{
   EOF
 }}
 
-resource "aws_key_pair" "deployer" {{
-  key_name   = "deployer-key"
-  public_key = "{_ssh_pub(rng)}"
-}}
-
+{_key_pair(rng) if rng.random() < 0.3 else ""}
 resource "aws_lambda_function" "fn" {{
   function_name    = "{app}-fn"
   filename         = "lambda.zip"
@@ -636,38 +637,48 @@ build:
 '''
 
 
-TEMPLATES = (terraform, lockfile, k8s_deployment, helm_values, kubeconfig, ansible, dockerfile,
-             compose, workflow, shell, cloudformation, nginx, env_example, sops, certificates,
-             versions, readme, prometheus, gitlab_ci)
+# Common file kinds weigh 3, rarer ones (lockfiles, kubeconfigs, SOPS, bundles) 1.
+TEMPLATES = ((terraform, 3), (k8s_deployment, 3), (helm_values, 3), (ansible, 3), (dockerfile, 3),
+             (compose, 3), (workflow, 3), (shell, 3), (cloudformation, 2), (nginx, 2),
+             (readme, 3), (prometheus, 2), (gitlab_ci, 2), (lockfile, 1), (kubeconfig, 1),
+             (env_example, 1), (sops, 1), (certificates, 1), (versions, 1))
+_KINDS = [t for t, _ in TEMPLATES]
+_WEIGHTS = [w for _, w in TEMPLATES]
 
 
 def clean_documents(n, seed=0):
-    """`n` IaC documents (1 to 3 templates each) that hold no secret."""
+    """`n` IaC documents (1 to 3 files each) that hold no secret."""
     rng = random.Random(seed)
-    return ["\n".join(t(rng) for t in rng.sample(TEMPLATES, rng.randrange(1, 4)))
+    return ["\n".join(t(rng) for t in rng.choices(_KINDS, _WEIGHTS, k=rng.randrange(1, 4)))
             for _ in range(n)]
 
 
-def planted_documents(n, seed=0, rate=1 / 15):
-    """(documents, truth): clean documents, a `rate` of them with one rule sample inserted.
+def plant(docs, rng, rate=1 / 15):
+    """Insert one rule sample into a `rate` of `docs` (in place), at a line boundary.
 
-    truth holds (document index, expected rule id, start byte, end byte) of each secret.
+    Returns (document index, expected rule id, start byte, end byte) for each secret.
     """
-    rng = random.Random(seed)
     rules = [r for r in builtin_rules() if r.samples is not None]
-    docs, truth = clean_documents(n, seed), []
-    for i in range(n):
+    truth = []
+    for i, doc in enumerate(docs):
         if rng.random() >= rate:
             continue
         rule = rng.choice(rules)
         sample = rng.choice(rule.samples(rng))
         snippet, secret = sample[0], sample[1]
-        lines = docs[i].split("\n")
+        lines = doc.split("\n")
         cut = rng.randrange(len(lines) + 1)
         head = "\n".join(lines[:cut]) + ("\n" if cut else "")
-        docs[i] = head + snippet + ("\n" if not snippet.endswith("\n") else "") + \
+        docs[i] = head + snippet + ("" if snippet.endswith("\n") else "\n") + \
             "\n".join(lines[cut:])
         start = docs[i].encode().index(secret.encode(), len(head.encode()))
         truth.append((i, sample[2] if len(sample) > 2 else rule.id, start,
                       start + len(secret.encode())))
-    return docs, truth
+    return truth
+
+
+def planted_documents(n, seed=0, rate=1 / 15):
+    """(documents, truth): clean documents, a `rate` of them with one rule sample inserted;
+    truth as returned by plant()."""
+    docs = clean_documents(n, seed)
+    return docs, plant(docs, random.Random(seed), rate)

@@ -1,0 +1,152 @@
+"""The horizon from a base-training call, checked against the reference's derived numbers (§4).
+
+CI-safe tests use miniature checkouts: HEAD and 2025 eras count parameters with params.py's
+formulas (no nanochat/gpt.py), February 2026 with a model class written in lint_helpers and built on
+the meta device. The same numbers are then cross-checked on the real checkouts when present.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from lint_helpers import BASE_TRAIN_ARGPARSE, make_checkout, param_cache, write
+from preflight.argparse_reader import UNKNOWN
+from preflight.checkout import load_checkout
+from preflight.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
+from preflight.script_lint import base_train_of, find_calls
+
+NC = Path("/tmp/nc")
+V = 32768
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    return param_cache(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def head(tmp_path_factory):
+    return make_checkout(tmp_path_factory.mktemp("head"), "head")
+
+
+# (args, iterations, total batch, scaling params): reference §4, "Derived (V=32768, 8 GPUs)".
+HEAD_CASES = [
+    (["--depth=24", "--target-param-data-ratio=8", "--device-batch-size=16"], 5_568, 1_048_576,
+     729_810_624),
+    (["--depth=12"], 2_520, 524_288, 110_100_912),
+    (["--depth=20"], 4_980, 1_048_576, 435_160_240),
+    (["--depth=26"], 10_510, 1_048_576, 918_423_532),
+    (["--depth=32"], 9_600, 2_097_152, 1_677_724_672),
+]
+
+
+@pytest.mark.parametrize("args, iterations, batch, params", HEAD_CASES)
+def test_head_auto_batch_horizon(head, args, iterations, batch, params):
+    h = horizon_from_call(args, head, V, 1e9)
+    assert (h.iterations, h.total_batch_size, h.params) == (iterations, batch, params)
+    assert h.auto_batch and h.basis == "target-param-data-ratio"
+    assert h.tokens == iterations * batch and h.epochs == pytest.approx(h.tokens / 1e9)
+
+
+def test_speedrun_tokens_and_target(head):
+    h = horizon_from_call(["--depth=24", "--target-param-data-ratio=8"], head, V, 2_919_235_584)
+    assert int(8 * h.params) == 5_838_484_992  # the reference's target tokens
+    assert h.tokens == 5_838_471_168 and h.epochs == pytest.approx(2.0, rel=1e-5)
+    assert h.describe() == ("d24: 5,568 iterations x 1,048,576 (auto) tokens = 5.84B tokens "
+                            "(ratio 8 x 729,810,624 params)")
+
+
+def test_precedence_of_iterations_flops_and_fixed_batch(head):
+    fixed = horizon_from_call(["--depth=24", "--target-param-data-ratio=8",
+                               "--total-batch-size=524288"], head, V, None)
+    assert (fixed.iterations, fixed.auto_batch, fixed.epochs) == (11_136, False, None)
+    explicit = horizon_from_call(["--depth=24", "--num-iterations", "100"], head, V, None)
+    assert (explicit.iterations, explicit.basis) == (100, "num-iterations")
+    flops = horizon_from_call(["--depth=12", "--target-flops=1e18",
+                               "--target-param-data-ratio=-1"], head, V, None)
+    # base_train's estimate_flops() for d12 is 759,696,048 (one 24-weight gate more than counted)
+    assert abs(flops.flops_per_token - 759_696_048) < 200
+    assert (flops.iterations, flops.total_batch_size) == (2_511, 524_288)
+
+
+def test_defaults_come_from_the_checkouts_own_parser(tmp_path):
+    source = BASE_TRAIN_ARGPARSE.replace("{ratio}", "4").replace("{total_batch}", "-1")
+    checkout = make_checkout(tmp_path / "jan", "head", {"scripts/base_train.py": source})
+    h = horizon_from_call(["--depth=12"], checkout, V, None)
+    assert (h.ratio, h.iterations) == (4, 840)  # the era table would say 12 -> 2,520
+
+
+def test_era_table_when_base_train_is_unreadable(tmp_path):
+    checkout = make_checkout(tmp_path / "nc", "head",
+                             {"scripts/base_train.py": "parser = (\n"})
+    h = horizon_from_call(["--depth=12"], checkout, V, None)
+    assert h.iterations == 2_520 and any("table" in note for note in h.notes)
+
+
+def test_v0_configurator_horizon(tmp_path):
+    checkout = make_checkout(tmp_path / "v0", "v0")
+    h = horizon_from_call(["--depth=20"], checkout, 65536, None)
+    assert (h.params, h.iterations, h.total_batch_size) == (560_988_160, 21_400, 524_288)
+    assert h.tokens == 11_219_763_200  # "v0 d20 -> 11.2B tokens, 21,400 it"
+
+
+def test_feb_horizon_with_a_model_class(tmp_path, cache):
+    checkout = make_checkout(tmp_path / "feb", "feb")
+    h = horizon_from_call(["--depth=24", "--target-param-data-ratio=12"], checkout, V, None,
+                          cache_dir=cache)
+    assert "meta-device" in h.param_source
+    assert (h.params, h.iterations, h.total_batch_size) == (729_813_504, 16_704, 524_288)
+    r5 = horizon_from_call(["--depth=24", "--target-param-data-ratio=5"], checkout, V, None,
+                           cache_dir=cache)
+    assert r5.iterations == 6_960  # the legacy IaC script: ~3.65B tokens
+    with pytest.raises(HorizonError, match="not supported by this nanochat version"):
+        horizon_from_call(["--depth=24", "--total-batch-size=-1"], checkout, V, None,
+                          cache_dir=cache)
+
+
+@pytest.mark.parametrize("args, text", [
+    ([f"--depth={UNKNOWN}"], "only known at run time"),
+    (["--depth=deep"], "not a number"),
+    (["--depth=0"], "builds no model"),
+    (["--target-param-data-ratio=-1"], "all disabled"),
+])
+def test_horizon_errors(head, args, text):
+    with pytest.raises(HorizonError, match=text):
+        horizon_from_call(args, head, V, None)
+
+
+def test_horizon_from_a_script_call(head, tmp_path):
+    path = write(tmp_path / "run.sh", "DEPTH=20\ntorchrun --nproc_per_node=8 -m scripts.base_train"
+                 " -- --depth=$DEPTH --save-every=100\n")
+    call = base_train_of(find_calls(path, head, {"HOME": str(tmp_path)}))
+    h = horizon_from_call(call, head, V, None)
+    assert h.iterations == 4_980 and h.flags == {"depth": 20, "save_every": 100}
+
+
+def test_planned_speed(head):
+    h = horizon_from_call(["--depth=20"], head, V, None)
+    assert run_hours(h, tokens_per_sec_per_gpu=1e5, gpus=8) == pytest.approx(h.tokens / 8e5 / 3600)
+    assert tokens_per_second(h, gpus=1) == pytest.approx(989.5e12 * 0.4 / h.flops_per_token)
+
+# ----------------------------------------------------------------------------------------------
+# Cross-check on the real checkouts (exact counts from their own model classes).
+
+needs_checkouts = pytest.mark.skipif(not all((NC / era).is_dir() for era in ("head", "feb", "v0")),
+                                     reason="no real nanochat checkouts in /tmp/nc")
+
+
+@needs_checkouts
+@pytest.mark.parametrize("args, iterations, batch, params", HEAD_CASES[:3])
+def test_real_head_checkout(cache, args, iterations, batch, params):
+    h = horizon_from_call(args, load_checkout(NC / "head"), V, None, cache_dir=cache)
+    assert "meta-device" in h.param_source
+    assert (h.iterations, h.total_batch_size, h.params) == (iterations, batch, params)
+
+
+@needs_checkouts
+def test_real_v0_and_feb_checkouts(cache):
+    v0 = horizon_from_call(["--depth=20"], load_checkout(NC / "v0"), 65536, None, cache_dir=cache)
+    assert (v0.iterations, v0.tokens) == (21_400, 11_219_763_200)
+    feb = horizon_from_call(["--depth=24", "--target-param-data-ratio=12"],
+                            load_checkout(NC / "feb"), V, None, cache_dir=cache)
+    assert (feb.iterations, feb.tokens) == (16_704, 8_757_706_752)
