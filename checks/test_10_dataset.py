@@ -35,7 +35,7 @@ def test_enough_text(settings, data_pass):
 
 
 def test_every_rank_gets_data(settings, data_pass):
-    problem = rules.starved_ranks_message(data_pass, settings.gpus)
+    problem = rules.starved_ranks_message(data_pass, settings.ranks)
     assert problem is None, problem
 
 

@@ -51,7 +51,7 @@ def cmd_info(args) -> int:
     problems = [s.error for s in dp.errors]
     if len(shards) < 2:
         problems.append("only one shard: nanochat's train split would be empty")
-    starved = dataset_rules.starved_ranks_message(dp, settings.gpus)
+    starved = dataset_rules.starved_ranks_message(dp, settings.ranks)
     problems += [starved] if starved else []
     for line in problems:
         print(f"FAIL: {line}")

@@ -65,7 +65,7 @@ def default_cache_dir() -> Path:
 class Settings:
     base_dir: Path
     checkout: Checkout
-    gpus: int                     # planned ranks
+    gpus: int                     # GPUs (ranks) per node
     gpus_given: bool              # --gpus was on the command line
     reports_dir: Path
     cache_dir: Path
@@ -75,6 +75,12 @@ class Settings:
     secrets_allow_ips: tuple = None  # None: the built-in list
     target_gpu: str = None        # plan for this GPU instead of probing
     script: str = None            # launch script chosen on the command line
+    nodes: int = 1                # nodes of a multi-node (Slurm) run
+
+    @property
+    def ranks(self) -> int:
+        """All ranks of the run: what data, batch and vocabulary must divide among."""
+        return self.gpus * self.nodes
 
     @property
     def data_dir(self) -> Path:

@@ -38,9 +38,9 @@ def hygiene_warnings(settings, shards, data_pass) -> list:
     if rows and empty / rows > settings["empty_doc_warn_share"]:
         out.append(f"{empty:,} of {rows:,} documents ({empty / rows:.0%}) are empty "
                    f"(padding from repackaging?)")
-    few = [s for s in data_pass.shards if s.row_groups < settings.gpus]
-    if few and settings.gpus > 1:
-        out.append(f"{len(few)} shard(s) have fewer row groups than the {settings.gpus} planned ranks "
+    few = [s for s in data_pass.shards if s.row_groups < settings.ranks]
+    if few and settings.ranks > 1:
+        out.append(f"{len(few)} shard(s) have fewer row groups than the {settings.ranks} planned ranks "
                    f"(e.g. {few[0].name}: {few[0].row_groups}); those ranks read nothing from them")
     gaps = index_gaps(shards)
     if gaps:

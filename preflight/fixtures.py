@@ -12,7 +12,10 @@ from . import report, sizing as sizing_mod
 from .cache import JsonCache, cache_key, file_identity
 from .config import parse_depth_table
 from .datapass import pass_for_settings
+from .argparse_reader import UNKNOWN
+from .horizon import HorizonError, horizon_from_call
 from .launcher import launch_candidates
+from .script_lint import base_train_of, calls_of, launch_environ
 from .params import count_params, model_shape
 from .plugin import SETTINGS, SUMMARY
 from .shards import list_shards
@@ -181,6 +184,45 @@ def sizing(settings, data_pass, tokenizer, bytes_per_token, summary):
 
 
 @pytest.fixture(scope="session")
-def launch_plan(settings, sizing):
+def launch_plan(settings, sizing, summary):
     """What launch.py would run: the checkout's scripts, or a command generated from the sizing."""
-    return launch_candidates(settings, sizing)
+    plan = launch_candidates(settings, sizing)
+    summary.facts["launch"] = [dict(description=c.description, command=c.command,
+                                    script=str(c.path) if c.path else None) for c in plan]
+    summary.row("Launch", plan[0].description, plan[0].command)
+    return plan
+
+
+@pytest.fixture(scope="session")
+def base_train_call(settings, launch_plan):
+    """The scripts.base_train call of what launch.py would run first (None when it has none)."""
+    return base_train_of(calls_of(launch_plan[0], settings.checkout, launch_environ(settings)))
+
+
+@pytest.fixture(scope="session")
+def horizon(settings, sizing, launch_plan, base_train_call, summary):
+    """The run's horizon from the base-training flags: (Horizon, None) or (None, why not)."""
+    chosen = launch_plan[0]
+    if base_train_call is None:
+        summary.row("Horizon", "no base training", f"{chosen.description} starts no "
+                                                   "scripts.base_train")
+        return None, f"{chosen.description} starts no base training: no horizon to check"
+    where = (f"{chosen.path.name}:{base_train_call.line}" if chosen.path
+             else "the generated command")
+    try:
+        h = horizon_from_call(base_train_call, settings.checkout, sizing.vocab_size,
+                              sizing.train_tokens, cache_dir=settings.cache_dir / "params")
+    except HorizonError as exc:
+        summary.row("Horizon", "unknown", f"{where}: {exc}")
+        return None, f"{where}: the training horizon cannot be computed: {exc}"
+    estimate = summary.rows.get("Est. epochs")
+    beside = f"; Chinchilla estimate {estimate.value} epochs" if estimate else ""
+    summary.row("Horizon", f"{h.epochs:.1f} passes over your data",
+                f"{where}: {h.describe()} over {sizing_mod.human(sizing.train_tokens)} train "
+                f"tokens{beside}")
+    summary.facts["horizon"] = dict(
+        where=where, depth=h.depth, iterations=h.iterations, total_batch_size=h.total_batch_size,
+        auto_batch=h.auto_batch, tokens=h.tokens, epochs=h.epochs, basis=h.basis,
+        params=h.params, param_source=h.param_source, notes=h.notes,
+        flags={k: str(v).replace(UNKNOWN, "$…") for k, v in h.flags.items()})
+    return h, None

@@ -12,6 +12,7 @@ import pytest
 
 from .config import build_settings
 from .launcher import log_path_for, reminders, run_logged
+from .slurm import SlurmError, add_slurm_arguments, require_slurm, sbatch_preview, submit
 
 
 def parse_args(argv):
@@ -30,6 +31,7 @@ def parse_args(argv):
     p.add_argument("--reports-dir", help="where the reports and the run's log go (default: reports/)")
     p.add_argument("--yes", action="store_true", help="launch without asking (for automation)")
     p.add_argument("--dry-run", action="store_true", help="check and show the command, run nothing")
+    add_slurm_arguments(p)
     return p.parse_known_args(argv)
 
 
@@ -37,7 +39,7 @@ def run_checklist(root: Path, args, extra) -> int:
     opts = [f"--{name.replace('_', '-')}={value}" for name, value in
             (("base_dir", args.base_dir), ("nanochat_dir", args.nanochat_dir), ("gpus", args.gpus),
              ("target_gpu", args.target_gpu), ("script", args.script),
-             ("reports_dir", args.reports_dir)) if value is not None]
+             ("reports_dir", args.reports_dir), ("nodes", args.nodes)) if value is not None]
     if args.reports_dir:
         opts += [f"--html={args.reports_dir}/report.html", f"--junitxml={args.reports_dir}/junit.xml"]
     return int(pytest.main([str(root / "checks"), "-x", f"--rootdir={root}",
@@ -64,6 +66,31 @@ def _ask(prompt: str) -> str:
         return ""
 
 
+def confirmed(args, what: str) -> bool:
+    return args.yes or _ask(f"\n{what}? Type 'yes' to go ahead: ").strip().lower() in ("y", "yes")
+
+
+def submit_to_slurm(argv, args, settings, env) -> int:
+    """Show the Slurm job; on confirmation submit it and say where its output goes."""
+    folder = args.slurm_folder or settings.reports_dir / "slurm"
+    try:
+        print("\nSlurm job:\n" + sbatch_preview(argv, gpus_per_node=settings.gpus, args=args,
+                                                folder=folder, cwd=settings.checkout.root))
+        if args.dry_run:
+            print("\nDry run: nothing was submitted.")
+            return 0
+        if not confirmed(args, "Submit this job"):
+            print("Not submitted.")
+            return 1
+        info = submit(argv, cwd=settings.checkout.root, env=env, gpus_per_node=settings.gpus,
+                      args=args)
+    except SlurmError as exc:
+        print(f"Not submitted: {exc}", file=sys.stderr)
+        return 2
+    print(f"Submitted Slurm job {info.job_id}; follow it: tail -f {info.stdout_path}")
+    return 0
+
+
 def main(argv=None, root: Path = None) -> int:
     args, extra = parse_args(sys.argv[1:] if argv is None else argv)
     root = Path(root or Path(__file__).resolve().parent.parent)
@@ -78,13 +105,20 @@ def main(argv=None, root: Path = None) -> int:
     args.nanochat_dir = str(Path(args.nanochat_dir or os.getcwd()).resolve())
     if args.reports_dir:
         args.reports_dir = str(Path(args.reports_dir).resolve())
+    if args.slurm and not args.dry_run:
+        try:
+            require_slurm()
+        except SlurmError as exc:
+            print(f"Not submitting: {exc}", file=sys.stderr)
+            return 2
     code = run_checklist(root, args, extra)
     if code != 0:
         print(f"\nNot launching: the checklist is not green (pytest exit code {code}). "
               f"Fix the first failure above and run again.", file=sys.stderr)
         return code
     settings = build_settings(base_dir=args.base_dir, nanochat_dir=args.nanochat_dir,
-                              gpus=args.gpus, reports_dir=args.reports_dir or root / "reports")
+                              gpus=args.gpus, nodes=args.nodes,
+                              reports_dir=args.reports_dir or root / "reports")
     summary = json.loads((settings.reports_dir / "summary.json").read_text())
     interactive = sys.stdin.isatty() and not args.yes and not args.dry_run
     chosen = choose(summary["facts"]["launch"], interactive)
@@ -93,15 +127,18 @@ def main(argv=None, root: Path = None) -> int:
           f"NANOCHAT_BASE_DIR={settings.base_dir}")
     for line in reminders(settings, chosen["command"], chosen["script"], depth):
         print(f"  - {line}")
+    argv = shlex.split(chosen["command"])
+    env = dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
+    if args.slurm:
+        return submit_to_slurm(argv, args, settings, env)
     if args.dry_run:
         print("\nDry run: nothing was started.")
         return 0
-    if not args.yes and _ask("\nStart this run? Type 'yes' to launch: ").strip().lower() not in ("y", "yes"):
+    if not confirmed(args, "Start this run"):
         print("Not launched.")
         return 1
     log = log_path_for(settings.reports_dir)
     print(f"Launching; output also goes to {log}")
-    env = dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
-    code = run_logged(shlex.split(chosen["command"]), settings.checkout.root, log, env)
+    code = run_logged(argv, settings.checkout.root, log, env)
     print(f"\nThe run ended with exit code {code}; log: {log}")
     return code

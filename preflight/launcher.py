@@ -5,6 +5,7 @@ to the whole run (its own process group, so torchrun's workers get them too) and
 for it to finish, then exits with its exit code.
 """
 
+import math
 import os
 import shlex
 import signal
@@ -13,6 +14,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from .horizon import HorizonError, horizon_from_call
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,34 @@ class LaunchCandidate:
         return shlex.join(self.argv)
 
 
-def generated_command(settings, sizing, device_batch_size: int = None, save_every: int = 1000):
-    """`torchrun ... -m scripts.base_train -- --depth=D ...` with the detected version's flag names."""
+def data_ratio(settings, sizing):
+    """The --target-param-data-ratio that keeps the run within max_epochs_warn passes over the
+    data (None when the version's default already does)."""
+    cap = settings["max_epochs_warn"] * sizing.train_tokens / sizing.params.horizon
+    if cap >= settings.checkout.era.default_ratio or cap <= 0:
+        return None
+    scale = 10 ** (1 - math.floor(math.log10(cap)))  # two significant digits, rounded down
+    return math.floor(cap * scale) / scale
+
+
+def generated_command(settings, sizing, device_batch_size: int = None):
+    """`torchrun ... -m scripts.base_train -- --depth=D ...` with the detected version's flag names:
+    a data ratio that keeps the passes over the data sane and about ten checkpoints per run."""
     flag = settings.checkout.flag
-    argv = ["torchrun", "--standalone", f"--nproc_per_node={settings.gpus}", "-m",
-            "scripts.base_train", "--", f"{flag('depth')}={sizing.depth}"]
+    args = [f"{flag('depth')}={sizing.depth}"]
+    ratio = data_ratio(settings, sizing)
+    if ratio:
+        args.append(f"{flag('target-param-data-ratio')}={ratio:g}")
     if device_batch_size:
-        argv.append(f"{flag('device-batch-size')}={device_batch_size}")
-    argv.append(f"{flag('save-every')}={save_every}")
-    return tuple(argv)
+        args.append(f"{flag('device-batch-size')}={device_batch_size}")
+    try:
+        iterations = horizon_from_call(args, settings.checkout, sizing.vocab_size, None,
+                                       cache_dir=settings.cache_dir / "params").iterations
+    except HorizonError:
+        iterations = 10_000
+    args.append(f"{flag('save-every')}={max(iterations // 10, 1)}")
+    return ("torchrun", "--standalone", f"--nproc_per_node={settings.gpus}", "-m",
+            "scripts.base_train", "--", *args)
 
 
 def launch_candidates(settings, sizing, device_batch_size: int = None) -> list:

@@ -27,6 +27,8 @@ def pytest_addoption(parser):
                                        "~/.cache/nanochat)")
     group.addoption("--nanochat-dir", help="the nanochat checkout (default: the current directory)")
     group.addoption("--gpus", type=int, help="planned number of ranks (default 8, as the speedrun)")
+    group.addoption("--nodes", type=int, default=1,
+                    help="nodes of a multi-node run; ranks = --nodes x --gpus (default 1)")
     group.addoption("--target-gpu", help="plan for this GPU model instead of probing "
                                          "(see `preflight gpus`)")
     group.addoption("--script", help="the launch script to check and run (default: the best one "
@@ -69,11 +71,19 @@ def pytest_configure(config):
                                                   *opt("--secrets-rules")]),
             secrets_baseline=Path(baseline) if baseline else None,
             secrets_allow_ips=tuple(config.getini("secrets_allow_ips")) or None,
-            target_gpu=opt("--target-gpu"), script=opt("--script"))
+            target_gpu=opt("--target-gpu"), script=opt("--script"), nodes=opt("--nodes"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
-    config.stash[SUMMARY] = Summary()
+    config.stash[SUMMARY] = summary = Summary()
+    summary.row("Nanochat", settings.checkout.era.label if settings.checkout.detected else
+                "no checkout found", f"{settings.checkout.root}; base dir {settings.base_dir}; "
+                                     f"data {settings.data_dir}")
+    summary.facts["nanochat"] = dict(era=settings.checkout.era.name,
+                                     checkout=str(settings.checkout.root),
+                                     detected=settings.checkout.detected,
+                                     base_dir=str(settings.base_dir),
+                                     data_dir=str(settings.data_dir))
     config.pluginmanager.register(Recorder(config.stash[SUMMARY]), "preflight-recorder")
 
 
@@ -83,7 +93,7 @@ def pytest_report_header(config):
         return None
     return [f"nanochat: {settings.checkout.label}",
             f"base dir: {settings.base_dir} (data: {settings.data_dir})",
-            f"planned ranks: {settings.gpus}"]
+            f"planned ranks: {settings.ranks}"]
 
 
 class Recorder:

@@ -8,6 +8,7 @@ stopped early still shows what it learned.
 from dataclasses import dataclass, field
 
 # The rows of the table, in the order they are shown.
+STATUS_ORDER = ("ok", "warn", "fail")
 ROWS = ("Nanochat", "Dataset", "Secrets", "Tokenizer", "Model", "Param/Token", "Est. epochs",
         "Horizon", "Hardware", "Launch")
 
@@ -30,15 +31,17 @@ class Summary:
     plots: dict = field(default_factory=dict)   # name -> inline SVG
 
     def row(self, name: str, value: str, details: str = "", status: str = "ok") -> None:
-        """Set a table row; `name` must be one of ROWS."""
+        """Set a table row; `name` must be one of ROWS. A status set earlier only gets worse."""
         if name not in ROWS:
             raise KeyError(f"unknown summary row {name!r}")
+        if name in self.rows and STATUS_ORDER.index(self.rows[name].status) > STATUS_ORDER.index(status):
+            status = self.rows[name].status
         self.rows[name] = Row(value, details, status)
 
     def mark(self, name: str, status: str) -> None:
-        """Raise a row's status to warn (a failed row stays failed)."""
-        if name in self.rows and self.rows[name].status != "fail":
-            self.rows[name].status = status
+        """Raise a row's status (never lowers it)."""
+        if name in self.rows:
+            self.row(name, self.rows[name].value, self.rows[name].details, status)
 
     def fail(self, name: str, reason: str) -> None:
         """A check of this row failed: keep what the row learned, else show the reason."""

@@ -10,6 +10,10 @@ class PreflightWarning(UserWarning):
     """Base class of every warning the checklist raises."""
 
 
+class CheckoutWarning(PreflightWarning):
+    """No nanochat checkout where one was expected: version-dependent checks assume the newest."""
+
+
 class DataWarning(PreflightWarning):
     """The dataset is usable but something in it deserves a look."""
 

@@ -12,7 +12,7 @@ import torch
 from preflight.shard_writer import write_shard
 from preflight.tokenizer_training import train_tokenizer
 
-from conftest import run_checklist
+from workspaces import run_checklist
 
 
 def test_green_workspace_passes_and_reports(workspace):

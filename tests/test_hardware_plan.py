@@ -18,7 +18,7 @@ from preflight.hardware.runargs import RunArgs, run_args
 from preflight.horizon import horizon_from_call
 from preflight.params import count_params, formula_count, model_shape
 
-from conftest import run_checklist
+from workspaces import run_checklist
 
 # Our stand-in with the parameter names and shapes of nanochat's GPT (March 2026 and later).
 NANOCHAT_SHAPED_GPT = '''

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+from workspaces import ROOT
 
 STUB = """#!/usr/bin/env bash
 echo started > "{marker}"

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from lint_helpers import GUARD, make_checkout, param_cache, write
 from preflight.argparse_reader import UNKNOWN
 from preflight.checkout import load_checkout
-from preflight.script_lint import (_Shell, find_calls, lint_command, lint_script, looks_offline,
-                                   parse_command, read_commands)
+from preflight.bash_reader import Shell, read_commands
+from preflight.launch_calls import parse_command
+from preflight.script_lint import find_calls, lint_command, lint_script, looks_offline
 
 NC = Path("/tmp/nc")
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -349,7 +350,7 @@ def test_word_expansion_agrees_with_bash(words, tilde):
                           capture_output=True, timeout=10)
     assert proc.returncode == 0, proc.stderr
     real = proc.stdout.decode().split("\0")[1:-1]
-    shell = _Shell(env)
+    shell = Shell(env)
     (command,) = read_commands("printf '%s\\0' START " + line)
     mine = [f for w in command.words[3:] for f in shell.expand(w)]
     if UNKNOWN not in "".join(mine):  # `$((V1 + 1))`: bash reads "plain" as 0, we say unknown

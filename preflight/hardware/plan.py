@@ -33,9 +33,9 @@ def gib(n: float) -> str:
 def planned_ranks(settings: Settings, facts: GpuFacts) -> tuple:
     """(ranks, why): --gpus when given; else the GPUs found; else nanochat's speedrun 8."""
     if settings.gpus_given:
-        return settings.gpus, "--gpus"
+        return settings.ranks, "--gpus" if settings.nodes == 1 else "--gpus x --nodes"
     if facts.is_target:
-        return settings.gpus, "default for a target (nanochat's speedrun)"
+        return settings.ranks, "default for a target (nanochat's speedrun)"
     if facts.count:
         return facts.count, "GPUs found"
     return SPEEDRUN_RANKS, "default without a GPU (nanochat's speedrun)"
@@ -255,7 +255,8 @@ def plan_hardware(settings: Settings, params: ParamCount, facts: GpuFacts, run: 
     recipe = training_recipe(settings.checkout, capability, environ)
     seq = run.max_seq_len
     estimate = estimate_memory(params, recipe, ranks, run.device_batch_size, seq, constants)
-    available = available_memory(facts, ranks)
+    per_node = max(ranks // settings.nodes, 1)  # the GPUs each node must have
+    available = available_memory(facts, per_node)
     recommended = (largest_fitting_batch(params, recipe, ranks, available, run.total_batch_size, seq,
                                          constants) if available else None)
     size = checkpoint_size(params, recipe, ranks)
@@ -263,7 +264,7 @@ def plan_hardware(settings: Settings, params: ParamCount, facts: GpuFacts, run: 
     disk = plan_disk(settings.base_dir, settings.base_dir / "base_checkpoints" / run.checkpoint_subdir,
                      size, saves)
     plan = HardwarePlan(facts, params, ranks, why, recipe, run, estimate, available, recommended, disk)
-    findings = _gpu_findings(facts, ranks)
+    findings = _gpu_findings(facts, per_node)
     findings["driver"] = _driver_finding(facts)
     if capability is None:
         findings["precision"] = Finding("skip", "no GPU and no --target-gpu: precision not checked")

@@ -19,8 +19,10 @@ from .samples import contexts, pairs, rand, rand_b64
 _BEGIN = re.compile(
     rb"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |SSH2 ENCRYPTED |PGP |ANY )?"
     rb"PRIVATE KEY(?: BLOCK)?)-----")
-# Without an END line the body runs over base64, whitespace, escaped newlines and headers.
-_OPEN_BODY = re.compile(rb"(?:[A-Za-z0-9+/=\s]|\\[nr]|[A-Za-z-]+: [^\n\\]*)*")
+# Without an END line the body runs over whole lines of base64 (or PEM headers, or blank),
+# split by real or escaped newlines.
+_OPEN_BODY = re.compile(rb"(?:(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\n\\]*)?[ \t]*"
+                        rb"(?=\r?\n|\\n|$))*")
 _HEADER_LINES = re.compile(rb"(?m)^[ \t]*[A-Za-z-]+:[^\n]*$|\\[nr]")
 _NOT_B64 = re.compile(rb"[^A-Za-z0-9+/]")
 
