@@ -63,8 +63,11 @@ def cmd_info(args) -> int:
 def cmd_scan(args) -> int:
     """Step 2 on its own: same scan, same cache, same outputs, exit 1 on findings."""
     from .secrets import apply_baseline, failure_message, write_findings
-    settings = _settings(args, secrets_rules=tuple(args.rules),
-                         secrets_baseline=args.baseline, reports_dir=args.reports_dir)
+    thresholds = {name: value for name, value in (("secrets_b64_min_len", args.b64_min_len),
+                  ("secrets_b64_min_entropy", args.b64_min_entropy)) if value is not None}
+    settings = _settings(args, secrets_rules=tuple(args.rules), secrets_baseline=args.baseline,
+                         secrets_allow_ips=tuple(args.allow_ip), reports_dir=args.reports_dir,
+                         thresholds=thresholds)
     shards = list_shards(args.data_dir)
     if not shards:
         print(dataset_rules.no_shards_message(settings), file=sys.stderr)
@@ -93,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--rules", action="append", type=Path, default=[],
                       help="extra rules in gitleaks TOML format (repeatable)")
     scan.add_argument("--baseline", type=Path, help="file of reviewed finding fingerprints")
+    scan.add_argument("--allow-ip", action="append", default=[], metavar="IP_OR_CIDR",
+                      help="a public address that is not a secret (added to the resolvers)")
+    scan.add_argument("--b64-min-len", type=int, help="shortest base64 blob decoded and rescanned")
+    scan.add_argument("--b64-min-entropy", type=float, help="least entropy of such a blob")
     scan.add_argument("--reports-dir", type=Path, default=Path("reports"))
     scan.set_defaults(func=cmd_scan)
     add_sanitize_parser(sub)

@@ -72,7 +72,7 @@ class Settings:
     thresholds: dict = field(default_factory=dict)
     secrets_rules: tuple = ()     # gitleaks-format TOML files with extra rules
     secrets_baseline: Path = None  # reviewed fingerprints
-    secrets_allow_ips: tuple = None  # None: the built-in list
+    secrets_allow_ips: tuple = ()  # public addresses allowed on top of the built-in resolvers
     target_gpu: str = None        # plan for this GPU instead of probing
     script: str = None            # launch script chosen on the command line
     nodes: int = 1                # nodes of a multi-node (Slurm) run

@@ -201,10 +201,10 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
 
 def scanner_config(settings):
     """The secret scanner's configuration from the checklist settings."""
-    from .secrets import ScannerConfig
+    from .secrets import DEFAULT_ALLOWED_IPS, ScannerConfig
     options = {}
-    if settings.secrets_allow_ips is not None:
-        options["allow_ips"] = tuple(settings.secrets_allow_ips)
+    if settings.secrets_allow_ips:
+        options["allow_ips"] = DEFAULT_ALLOWED_IPS + tuple(settings.secrets_allow_ips)
     if settings["secrets_b64_min_len"]:
         options["b64_min_len"] = int(settings["secrets_b64_min_len"])
     if settings["secrets_b64_min_entropy"]:

@@ -43,8 +43,8 @@ def pytest_addoption(parser):
         parser.addini(name, help_text, default=str(default))
     parser.addini("secrets_rules", "extra secret rule files (gitleaks TOML)", type="paths", default=[])
     parser.addini("secrets_baseline", "reviewed finding fingerprints", default="")
-    parser.addini("secrets_allow_ips", "public addresses that are not secrets (replaces the "
-                                       "built-in list)", type="linelist", default=[])
+    parser.addini("secrets_allow_ips", "public addresses or CIDRs that are not secrets (added to "
+                                       "the built-in public resolvers)", type="linelist", default=[])
 
 
 def _under_rootdir(config, value):
@@ -70,7 +70,7 @@ def pytest_configure(config):
             secrets_rules=tuple(Path(p) for p in [*config.getini("secrets_rules"),
                                                   *opt("--secrets-rules")]),
             secrets_baseline=Path(baseline) if baseline else None,
-            secrets_allow_ips=tuple(config.getini("secrets_allow_ips")) or None,
+            secrets_allow_ips=tuple(config.getini("secrets_allow_ips")),
             target_gpu=opt("--target-gpu"), script=opt("--script"), nodes=opt("--nodes"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -1,0 +1,63 @@
+"""The `preflight` helper commands as real subprocesses: info, scan -> sanitize -> scan, gpus."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+
+from preflight.shard_writer import write_shard
+from workspaces import run_checklist
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8Hs9xKpL"
+
+
+def _preflight(ws, *args):
+    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(ws.root / "cache"))
+    env.pop("NANOCHAT_BASE_DIR", None)
+    proc = subprocess.run([sys.executable, "-m", "preflight", *args, f"--base-dir={ws.base}",
+                           f"--nanochat-dir={ws.checkout}"], cwd=ws.root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_info_reports_the_dataset(workspace):
+    code, out = _preflight(workspace, "info", "--gpus=2")
+    assert code == 0, out
+    docs = sum(pq.ParquetFile(p).metadata.num_rows for p in workspace.shards())
+    assert f"documents:  {docs:,}" in out and "validation shard_00003.parquet" in out
+
+
+def test_info_fails_on_one_shard(workspace):
+    for p in workspace.shards()[1:]:
+        p.unlink()
+    code, out = _preflight(workspace, "info")
+    assert code == 1 and "only one shard" in out and "Traceback" not in out
+
+
+def test_scan_sanitize_scan(workspace):
+    path = workspace.shards()[1]
+    docs = pq.read_table(path).column("text").to_pylist()
+    docs[3] += f'\nexport AWS_SECRET_ACCESS_KEY="{SECRET}"\n'
+    write_shard(path, docs, row_group_size=64)
+    code, out = _preflight(workspace, "scan", f"--reports-dir={workspace.root / 'rep'}")
+    assert code == 1 and "aws-secret-access-key" in out and SECRET not in out
+    finding = json.loads((workspace.root / "rep" / "findings.jsonl").read_text().splitlines()[0])
+    assert (finding["shard"], finding["row"]) == ("shard_00001.parquet", 3)
+    assert docs[3].encode()[finding["start"]:finding["end"]].decode() == SECRET
+    code, out = _preflight(workspace, "sanitize", "--dry-run")
+    assert code == 0 and pq.read_table(path).column("text").to_pylist()[3] == docs[3]
+    code, out = _preflight(workspace, "sanitize")
+    assert code == 0, out
+    after = pq.read_table(path).column("text").to_pylist()
+    assert SECRET not in after[3] and after[:3] == docs[:3] and after[4:] == docs[4:]
+    code, out = _preflight(workspace, "scan", f"--reports-dir={workspace.root / 'rep'}")
+    assert code == 0 and "no secrets found" in out
+    assert run_checklist(workspace).code == 0
+
+
+def test_gpus_lists_the_table():
+    proc = subprocess.run([sys.executable, "-m", "preflight", "gpus"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and "H100-80GB" in proc.stdout
