@@ -7,6 +7,7 @@ from pathlib import Path
 from . import dataset_rules
 from .config import build_settings
 from .datapass import pass_for_settings
+from .secrets import SecretsConfigError
 from .shards import list_shards
 from .sizing import human_bytes
 
@@ -118,6 +119,6 @@ def main(argv=None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
-    except ValueError as exc:  # bad thresholds or options: one line, no traceback
+    except (ValueError, SecretsConfigError) as exc:  # bad options or rule files: one line
         print(f"preflight: {exc}", file=sys.stderr)
         return 2

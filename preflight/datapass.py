@@ -217,6 +217,10 @@ def pass_for_settings(settings, shards: list, *, scan: bool = True, progress=Non
     the budget split across train shards), the secret scan, the shared cache."""
     budget = settings["compression_sample_mb"] * (1 << 20)
     budgets = [budget / max(len(shards) - 1, 1)] * (len(shards) - 1) + [budget]
-    return run_pass(shards, scan_config=scanner_config(settings) if scan else None,
+    config = scanner_config(settings) if scan else None
+    if config is not None:
+        from .secrets import build_scanner
+        build_scanner(config)  # a bad custom rule file fails here, once, in one line
+    return run_pass(shards, scan_config=config,
                     sample_bytes=budgets, cache_dir=settings.cache_dir / "shards",
                     progress=progress)

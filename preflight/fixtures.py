@@ -9,15 +9,16 @@ import time
 import pytest
 
 from . import report, sizing as sizing_mod
+from .argparse_reader import UNKNOWN
 from .cache import JsonCache, cache_key, file_identity
 from .config import parse_depth_table
 from .datapass import pass_for_settings
-from .argparse_reader import UNKNOWN
 from .horizon import HorizonError, horizon_from_call
 from .launcher import launch_candidates
-from .script_lint import base_train_of, calls_of, launch_environ
 from .params import count_params, model_shape
 from .plugin import SETTINGS, SUMMARY
+from .script_lint import base_train_of, calls_of, launch_environ
+from .secrets import SecretsConfigError
 from .shards import list_shards
 from .tokenizer import (TokenizerError, check_token_bytes, compression, find_tokenizer,
                         load_tokenizer, roundtrip_failures)
@@ -61,8 +62,11 @@ def data_pass(pytestconfig, settings, shards, summary):
     """Step 1 and 2's single streaming pass (stats, samples, secret findings), cached."""
     if not shards:
         pytest.fail(f"no parquet shards in {settings.data_dir}", pytrace=False)
-    result = pass_for_settings(settings, shards,
-                               progress=_progress_writer(pytestconfig, "reading data"))
+    try:
+        result = pass_for_settings(settings, shards,
+                                   progress=_progress_writer(pytestconfig, "reading data"))
+    except SecretsConfigError as exc:  # a bad custom rule or baseline file
+        pytest.fail(str(exc), pytrace=False)
     train, val = result.train, result.shards[-1:]
     summary.facts["dataset"] = dict(
         data_dir=str(settings.data_dir), shards=len(shards), validation_shard=shards[-1].name,
