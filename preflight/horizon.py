@@ -121,7 +121,7 @@ def _attention_flops(checkout: Checkout, shape) -> int:
 
 def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
                       cache_dir=None) -> Horizon:
-    """The horizon of a base-training call (a script_lint Call, or the list of its arguments)."""
+    """The horizon of a base-training call (a launch_calls Call, or the list of its arguments)."""
     args = list(getattr(call, "args", call))
     spec = base_train_spec(checkout)
     parsed = spec.parse(args)

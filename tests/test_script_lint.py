@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lint_helpers import GUARD, make_checkout, param_cache, write
 from preflight.argparse_reader import UNKNOWN
-from preflight.checkout import load_checkout
 from preflight.bash_reader import Shell, read_commands
+from preflight.checkout import load_checkout
 from preflight.launch_calls import parse_command
 from preflight.script_lint import find_calls, lint_command, lint_script, looks_offline
 

@@ -2,7 +2,7 @@
 
 Registered as a plugin by the checklist. Builds on the checklist's `settings`, `sizing` and
 `summary` fixtures. The base-training call of the launch, when the checklist provides it as a
-fixture named `base_train_call` (a script_lint Call or its argument list), sets the batch, horizon
+fixture named `base_train_call` (a launch_calls Call or its argument list), sets the batch, horizon
 and saves; without it base_train's own defaults at the sized depth apply.
 """
 
