@@ -6,6 +6,7 @@
 Builds a dataset in nanochat's layout in a temporary folder (or --dir, reused when present), then in
 one run measures:
   floor  pyarrow reading every `text` column of every shard (one process), as nanochat would;
+  stats  Step 1's pass alone (stats and samples, no secret scan), empty cache;
   cold   the checklist's Step 1-2 pass (stats, samples, secret scan) with an empty cache;
   warm   the same pass again (cache hits);
   full   `pytest checks` end to end, cold and warm (process start, torch import, tokenizer, sizing).
@@ -83,12 +84,16 @@ def main():
 
     floor, _ = timed(lambda: [pq.read_table(p, columns=["text"]) for p in shards])
     mb = sum(p.stat().st_size for p in shards) / 1e6
+    stats, _ = timed(lambda: pass_for_settings(settings, shards, scan=False))
+    shutil.rmtree(cache, ignore_errors=True)
     cold, dp = timed(lambda: pass_for_settings(settings, shards))
     warm, _ = timed(lambda: pass_for_settings(settings, shards))
     text_mb = dp.total("text_bytes") / 1e6
     print(f"\n{len(shards)} shards, {text_mb:.0f} MB of text ({mb:.0f} MB on disk), "
           f"{os.cpu_count()} cores")
     print(f"floor (pyarrow reads every text column): {floor:6.2f} s  {text_mb / floor:7.1f} MB/s")
+    print(f"cold pass without the secret scan:        {stats:6.2f} s  {text_mb / stats:7.1f} MB/s  "
+          f"ratio to floor {stats / floor:.2f}x")
     print(f"cold pass (stats + samples + scan):       {cold:6.2f} s  {text_mb / cold:7.1f} MB/s  "
           f"ratio to floor {cold / floor:.2f}x")
     print(f"warm pass (cache):                        {warm:6.3f} s  ratio to floor {warm / floor:.3f}x")

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .argparse_reader import ParserReadError, read_parser
 from .horizon import HorizonError, horizon_from_call
 
 
@@ -42,21 +43,32 @@ def data_ratio(settings, sizing):
 def generated_command(settings, sizing, device_batch_size: int = None):
     """`torchrun ... -m scripts.base_train -- --depth=D ...` with the detected version's flag names:
     a data ratio that keeps the passes over the data sane and about ten checkpoints per run."""
-    flag = settings.checkout.flag
+    flag, known = settings.checkout.flag, _base_train_options(settings.checkout)
     args = [f"{flag('depth')}={sizing.depth}"]
     ratio = data_ratio(settings, sizing)
-    if ratio:
+    if ratio and "target_param_data_ratio" in known:
         args.append(f"{flag('target-param-data-ratio')}={ratio:g}")
     if device_batch_size:
         args.append(f"{flag('device-batch-size')}={device_batch_size}")
-    try:
-        iterations = horizon_from_call(args, settings.checkout, sizing.vocab_size, None,
-                                       cache_dir=settings.cache_dir / "params").iterations
-    except HorizonError:
-        iterations = 10_000
-    args.append(f"{flag('save-every')}={max(iterations // 10, 1)}")
+    if "save_every" in known:  # 2025 nanochat has no periodic saves at all
+        try:
+            iterations = horizon_from_call(args, settings.checkout, sizing.vocab_size, None,
+                                           cache_dir=settings.cache_dir / "params").iterations
+        except HorizonError:
+            iterations = 10_000
+        args.append(f"{flag('save-every')}={max(iterations // 10, 1)}")
     return ("torchrun", "--standalone", f"--nproc_per_node={settings.gpus}", "-m",
             "scripts.base_train", "--", *args)
+
+
+def _base_train_options(checkout) -> set:
+    """The option names (dests) the checkout's base_train accepts; all we may use when unreadable."""
+    path = checkout.module_path("scripts.base_train")
+    try:
+        return {o.dest for o in read_parser(path).options} if path else {"target_param_data_ratio",
+                                                                        "save_every"}
+    except ParserReadError:
+        return {"target_param_data_ratio", "save_every"}
 
 
 def launch_candidates(settings, sizing, device_batch_size: int = None) -> list:
@@ -77,15 +89,21 @@ def reminders(settings, command: str, script, depth: int) -> list:
     text = Path(script).read_text(errors="replace") if script else command
     saves = "save-every" in text or "save_every" in text
     ckpt = settings.base_dir / "base_checkpoints" / f"d{depth}"
+    if "save_every" not in _base_train_options(settings.checkout):
+        ctrl_c = ("Ctrl+C stops the run and LOSES everything: this nanochat version saves a "
+                  "checkpoint only at the last step.")
+    elif saves:
+        ctrl_c = ("Ctrl+C stops the run; nanochat saves no checkpoint on Ctrl+C, only every "
+                  "--save-every steps and at the last step.")
+    else:
+        ctrl_c = ("Ctrl+C stops the run and LOSES everything: nanochat saves no checkpoint on "
+                  "Ctrl+C and this command sets no --save-every, so only the last step is saved.")
     return [
         "Watch the validation loss (val bpb): after 3 or more evaluations without improvement, "
         "stop the run.",
         f"Checkpoints go to {settings.base_dir / 'base_checkpoints'}/<model tag, default "
         f"d<depth>> (here {ckpt} unless the script sets --model-tag).",
-        ("Ctrl+C stops the run; nanochat saves no checkpoint on Ctrl+C, only every --save-every "
-         "steps and at the last step." if saves else
-         "Ctrl+C stops the run and LOSES everything: nanochat saves no checkpoint on Ctrl+C and this "
-         "command sets no --save-every, so only the last step is saved."),
+        ctrl_c,
     ]
 
 
