@@ -10,7 +10,10 @@ pytestmark = pytest.mark.summary_row("Nanochat")
 
 
 def test_nanochat_checkout_found(settings):
-    if not settings.checkout.detected:
-        warnings.warn(f"no nanochat checkout at {settings.checkout.root} (pass --nanochat-dir or run "
-                      f"from the checkout): assuming the {settings.checkout.era.label} layout",
-                      CheckoutWarning)
+    checkout = settings.checkout
+    if checkout.detected:
+        return
+    message = (f"no nanochat checkout at {checkout.root} (no nanochat/dataset.py): pass "
+               f"--nanochat-dir or run from the checkout")
+    assert not settings.nanochat_dir_given, message
+    warnings.warn(f"{message}; assuming the {checkout.era.label} layout", CheckoutWarning)

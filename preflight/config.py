@@ -76,6 +76,7 @@ class Settings:
     target_gpu: str = None        # plan for this GPU instead of probing
     script: str = None            # launch script chosen on the command line
     nodes: int = 1                # nodes of a multi-node (Slurm) run
+    nanochat_dir_given: bool = False  # --nanochat-dir was on the command line
 
     @property
     def ranks(self) -> int:
@@ -108,6 +109,7 @@ def build_settings(*, base_dir=None, nanochat_dir=None, gpus=None, reports_dir="
         checkout=load_checkout(Path(nanochat_dir or ".")),
         gpus=int(gpus) if gpus else 8,
         gpus_given=bool(gpus),
+        nanochat_dir_given=bool(nanochat_dir),
         reports_dir=Path(reports_dir),
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         thresholds=values,

@@ -4,6 +4,9 @@ from .shards import index_gaps, leftover_tmp_files
 
 
 def no_shards_message(settings) -> str:
+    if not settings.base_dir.is_dir():
+        return (f"the base dir {settings.base_dir} does not exist: pass --base-dir or set "
+                f"$NANOCHAT_BASE_DIR to the folder nanochat uses (default ~/.cache/nanochat)")
     looked = ", ".join(str(p) for p in settings.checkout.data_dir_candidates(settings.base_dir))
     return (f"no parquet shards found (looked in: {looked}). Download data with "
             f"`python -m nanochat.dataset -n 8` in the nanochat checkout, or point --base-dir / "

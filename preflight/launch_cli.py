@@ -95,12 +95,11 @@ def main(argv=None, root: Path = None) -> int:
     args, extra = parse_args(sys.argv[1:] if argv is None else argv)
     root = Path(root or Path(__file__).resolve().parent.parent)
     if args.demo is not None:
-        from .demo import DEMO_VOCAB, build_workspace
+        from .demo import build_workspace
         folder = Path(args.demo or tempfile.mkdtemp(prefix="nanochat-preflight-demo-"))
         workspace = build_workspace(folder)
         args.base_dir, args.nanochat_dir = str(workspace["base_dir"]), str(workspace["nanochat_dir"])
         args.dry_run = True
-        extra = ["-o", f"vocab_size={DEMO_VOCAB}", *extra]
     # nanochat's checkout defaults to the folder launch.py was started from, not this repo
     args.nanochat_dir = str(Path(args.nanochat_dir or os.getcwd()).resolve())
     if args.reports_dir:
@@ -113,8 +112,9 @@ def main(argv=None, root: Path = None) -> int:
             return 2
     code = run_checklist(root, args, extra)
     if code != 0:
-        print(f"\nNot launching: the checklist is not green (pytest exit code {code}). "
-              f"Fix the first failure above and run again.", file=sys.stderr)
+        why = {4: "its options were not understood (see the usage error above)",
+               5: "no check was collected"}.get(code, "it is not green; fix the first failure above")
+        print(f"\nNot launching: the checklist exited with code {code}: {why}.", file=sys.stderr)
         return code
     settings = build_settings(base_dir=args.base_dir, nanochat_dir=args.nanochat_dir,
                               gpus=args.gpus, nodes=args.nodes,
@@ -133,6 +133,9 @@ def main(argv=None, root: Path = None) -> int:
         return submit_to_slurm(argv, args, settings, env)
     if args.dry_run:
         print("\nDry run: nothing was started.")
+        if args.demo is not None:
+            print(f"Check the demo workspace yourself:\n  pytest checks -x --nanochat-dir "
+                  f"{args.nanochat_dir} --base-dir {args.base_dir}")
         return 0
     if not confirmed(args, "Start this run"):
         print("Not launched.")

@@ -57,6 +57,13 @@ def pytest_configure(config):
     for option in ("htmlpath", "xmlpath"):
         if getattr(config.option, option, None):
             setattr(config.option, option, _under_rootdir(config, getattr(config.option, option)))
+    for override in config.getoption("override_ini") or ():
+        name = override.partition("=")[0]
+        try:
+            config.getini(name)
+        except ValueError:  # pytest itself would only warn, and the threshold would not apply
+            raise pytest.UsageError(f"-o {override}: unknown option {name!r} (the thresholds are "
+                                    f"listed in pytest.ini)") from None
     if config.getoption("--strict-warnings"):
         for spec in STRICT_FILTERS:
             config.addinivalue_line("filterwarnings", spec)
@@ -120,7 +127,7 @@ class Recorder:
         if report.failed and report.nodeid in self.rows:
             crash = getattr(report.longrepr, "reprcrash", None)
             reason = (crash.message if crash else str(report.longrepr)).strip().splitlines()
-            self.summary.fail(self.rows[report.nodeid], (reason or ["failed"])[0][:300])
+            self.summary.fail(self.rows[report.nodeid], (reason or ["failed"])[0])
         if report.when == "call" or report.outcome != "passed":
             outcome = "error" if report.when != "call" and report.failed else report.outcome
             if self.summary.outcomes.get(report.nodeid) not in ("failed", "error"):

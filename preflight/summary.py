@@ -46,7 +46,9 @@ class Summary:
     def fail(self, name: str, reason: str) -> None:
         """A check of this row failed: keep what the row learned, else show the reason."""
         if name in self.rows:
-            self.rows[name].status = "fail"
+            row = self.rows[name]
+            self.rows[name] = Row(row.value, f"{reason}; {row.details}" if row.details else reason,
+                                  "fail")
         else:
             self.rows[name] = Row("FAILED", reason, "fail")
 

@@ -23,11 +23,17 @@ def token_bytes_convention_warning(settings, convention: str, path):
 
 def vocab_warnings(settings, tok) -> list:
     out = []
-    requested = int(settings["vocab_size"]) or settings.checkout.era.default_vocab
-    if tok.n_vocab < requested:
+    requested = int(settings["vocab_size"])
+    if requested and tok.n_vocab < requested:
         out.append(f"{tok.path}: vocabulary is {tok.n_vocab:,} tokens, smaller than the requested "
                    f"{requested:,} (rustbpe stops early when the corpus runs out of pairs); "
                    f"the model will use {tok.n_vocab:,}")
+    elif not requested and tok.n_vocab % 64:
+        # Sizes people ask for are round (nanochat's default is 32,768); an early stop is not.
+        out.append(f"{tok.path}: vocabulary is {tok.n_vocab:,} tokens, not a round size: rustbpe "
+                   f"probably stopped early because the corpus ran out of pairs (the default "
+                   f"request is {settings.checkout.era.default_vocab:,}); set -o vocab_size=N to "
+                   f"the size you asked for to check it exactly")
     if not split_pattern_matches(tok):
         out.append(f"{tok.path}: the split pattern differs from nanochat's; token counts and "
                    f"compression will differ from a standard nanochat tokenizer")

@@ -1,5 +1,6 @@
 """The static argparse reader against the parser shapes nanochat uses, and against argparse itself."""
 
+import os
 import contextlib
 import io
 from pathlib import Path
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from lint_helpers import BASE_TRAIN_ARGPARSE, BASE_TRAIN_CONFIGURATOR, GUARD, write
 from preflight.argparse_reader import UNKNOWN, ParserReadError, read_parser
 
-NC = Path("/tmp/nc")
+NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 
 
 def spec_of(tmp_path, source, name="script.py"):
@@ -248,7 +249,7 @@ def test_replay_agrees_with_argparse(tmp_path_factory, options, data):
 # The real checkouts, when this machine has them.
 
 needs_checkouts = pytest.mark.skipif(not all((NC / era).is_dir() for era in ("head", "feb", "v0")),
-                                     reason="no real nanochat checkouts in /tmp/nc")
+                                     reason="set NANOCHAT_CHECKOUTS to a folder of real checkouts (head, feb, v0)")
 
 
 @needs_checkouts

@@ -70,7 +70,8 @@ def test_flag_spelling_and_token_bytes_convention(tmp_path):
 def test_real_checkouts(name, era):
     root = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent")) / name
     if not root.is_dir():
-        pytest.skip(f"no real nanochat checkout at {root}")
+        pytest.skip(f"no real nanochat checkout at {root} (set NANOCHAT_CHECKOUTS to a folder of "
+                    "checkouts named head, feb, v0)")
     checkout = load_checkout(root)
     assert checkout.era is era
     assert checkout.token_bytes_convention() == ("exact" if era is HEAD else "legacy")

@@ -229,7 +229,8 @@ def test_real_checkouts_recipe_and_tensors(name, home, d20):
     """Local cross-check against real nanochat checkouts (NANOCHAT_CHECKOUTS=/dir/with/head,feb,v0)."""
     root = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent")) / name
     if not (root / "nanochat" / "gpt.py").exists():
-        pytest.skip(f"no real nanochat checkout at {root}")
+        pytest.skip(f"no real nanochat checkout at {root} (set NANOCHAT_CHECKOUTS to a folder of "
+                    "checkouts named head, feb, v0)")
     s = build_settings(base_dir=home / "base", nanochat_dir=root, gpus=8, cache_dir=home / "cache")
     optimizer, on_v100 = REAL_LAYOUTS[name]
     assert training_recipe(s.checkout, (7, 0), {}).status == on_v100

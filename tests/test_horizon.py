@@ -5,6 +5,7 @@ formulas (no nanochat/gpt.py), February 2026 with a model class written in lint_
 the meta device. The same numbers are then cross-checked on the real checkouts when present.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from preflight.checkout import load_checkout
 from preflight.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
 from preflight.script_lint import base_train_of, find_calls
 
-NC = Path("/tmp/nc")
+NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 V = 32768
 
 
@@ -132,7 +133,7 @@ def test_planned_speed(head):
 # Cross-check on the real checkouts (exact counts from their own model classes).
 
 needs_checkouts = pytest.mark.skipif(not all((NC / era).is_dir() for era in ("head", "feb", "v0")),
-                                     reason="no real nanochat checkouts in /tmp/nc")
+                                     reason="set NANOCHAT_CHECKOUTS to a folder of real checkouts (head, feb, v0)")
 
 
 @needs_checkouts

@@ -116,7 +116,8 @@ def test_real_checkout_meta_equals_formula(name):
     """Local cross-check against real nanochat checkouts (NANOCHAT_CHECKOUTS=/dir/with/head,feb,v0)."""
     root = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent")) / name
     if not (root / "nanochat" / "gpt.py").exists():
-        pytest.skip(f"no real nanochat checkout at {root}")
+        pytest.skip(f"no real nanochat checkout at {root} (set NANOCHAT_CHECKOUTS to a folder of "
+                    "checkouts named head, feb, v0)")
     checkout = load_checkout(root)
     assert checkout.era is REAL_CHECKOUTS[name]
     shape = model_shape(checkout, 12, 32768)

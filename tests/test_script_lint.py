@@ -15,7 +15,7 @@ from preflight.checkout import load_checkout
 from preflight.launch_calls import parse_command
 from preflight.script_lint import find_calls, lint_command, lint_script, looks_offline
 
-NC = Path("/tmp/nc")
+NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
 
@@ -360,7 +360,7 @@ def test_word_expansion_agrees_with_bash(words, tilde):
 # The real checkouts, when this machine has them.
 
 needs_checkouts = pytest.mark.skipif(not all((NC / era).is_dir() for era in ("head", "feb", "v0")),
-                                     reason="no real nanochat checkouts in /tmp/nc")
+                                     reason="set NANOCHAT_CHECKOUTS to a folder of real checkouts (head, feb, v0)")
 
 
 @needs_checkouts

@@ -37,10 +37,14 @@ def slurm_args(*argv):
 
 @pytest.fixture
 def job_dirs(tmp_path, monkeypatch):
-    """A checkout and base dir; the test runs from a folder where `preflight` is not importable, so
-    a job that runs at all proves its function travelled by value."""
+    """A checkout and base dir; jobs run where `preflight` cannot be imported (a shadowing package
+    on PYTHONPATH refuses, also over an installed copy), so a job that runs at all proves its
+    function travelled by value, as it must to compute nodes without the project."""
+    shadow = tmp_path / "shadow" / "preflight"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('preflight is not on the nodes')\n")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
     assert subprocess.run([sys.executable, "-c", "import preflight"], capture_output=True).returncode
     (tmp_path / "checkout").mkdir()
     (tmp_path / "base").mkdir()
