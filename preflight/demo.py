@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .iac_corpus import generate_documents
 from .shard_writer import write_shards
-from .tokenizer_training import train_tokenizer
 
 DEMO_SHARDS = 5          # 4 train + 1 validation
 ROW_GROUPS_PER_SHARD = 8  # one per rank of the default 8-GPU plan
@@ -55,6 +54,7 @@ print(f"demo base_train: would train d{args.depth}; this stand-in trains nothing
 
 def build_workspace(root: Path, seed: int = 0, progress=print) -> dict:
     """Create (or reuse) the demo workspace under root; returns its base_dir and nanochat_dir."""
+    from .tokenizer_training import train_tokenizer  # imports torch: only when building
     root = Path(root)
     checkout, base = root / "nanochat", root / "base"
     for rel, text in CHECKOUT_FILES.items():
