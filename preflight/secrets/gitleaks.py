@@ -12,8 +12,12 @@ naming the file and the rule.
 """
 
 import re
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10, which nanochat's own checkout pins
+    import tomli as tomllib
 
 from .errors import RuleError
 from .heuristics import shannon_entropy
