@@ -61,12 +61,13 @@ def detect_era(root: Path):
 # Locations, resolved exactly as nanochat resolves them.
 
 def resolve_base_dir(cli_value=None, environ=os.environ) -> Path:
-    """--base-dir, else $NANOCHAT_BASE_DIR (when non-empty), else ~/.cache/nanochat."""
+    """--base-dir, else $NANOCHAT_BASE_DIR (when non-empty), else ~/.cache/nanochat; absolute, since
+    the run starts in the checkout, not here."""
     if cli_value:
-        return Path(cli_value).expanduser()
+        return Path(cli_value).expanduser().absolute()
     if environ.get("NANOCHAT_BASE_DIR"):
-        return Path(environ["NANOCHAT_BASE_DIR"]).expanduser()
-    return Path("~/.cache/nanochat").expanduser()
+        return Path(environ["NANOCHAT_BASE_DIR"]).expanduser().absolute()
+    return Path("~/.cache/nanochat").expanduser().absolute()
 
 
 # Scripts launch.py can offer, in order of preference: (path, what it is).

@@ -12,7 +12,8 @@ import pytest
 
 from .config import build_settings
 from .launcher import log_path_for, reminders, run_logged
-from .slurm import SlurmError, add_slurm_arguments, require_slurm, sbatch_preview, submit
+from .slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, require_slurm,
+                    sbatch_preview, submit)
 
 
 def parse_args(argv):
@@ -72,7 +73,9 @@ def confirmed(args, what: str) -> bool:
 
 def submit_to_slurm(argv, args, settings, env) -> int:
     """Show the Slurm job; on confirmation submit it and say where its output goes."""
-    folder = args.slurm_folder or settings.reports_dir / "slurm"
+    if args.slurm_folder == DEFAULT_FOLDER:  # beside the other reports, wherever those go
+        args.slurm_folder = str(settings.reports_dir / "slurm")
+    folder = Path(args.slurm_folder).resolve()
     try:
         print("\nSlurm job:\n" + sbatch_preview(argv, gpus_per_node=settings.gpus, args=args,
                                                 folder=folder, cwd=settings.checkout.root))

@@ -75,3 +75,9 @@ def test_real_checkouts(name, era):
     checkout = load_checkout(root)
     assert checkout.era is era
     assert checkout.token_bytes_convention() == ("exact" if era is HEAD else "legacy")
+
+
+def test_relative_base_dir_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_base_dir("base", {}) == tmp_path / "base"
+    assert resolve_base_dir(None, {"NANOCHAT_BASE_DIR": "b2"}) == tmp_path / "b2"
