@@ -20,21 +20,19 @@ class Era:
     tok_train_command: str    # the command that trains a tokenizer in this era
     default_vocab: int        # tok_train's default --vocab-size
     flag_style: str           # "dashes" (argparse) or "underscores" (configurator / old argparse)
-    horizon_params: str       # "scaling" (transformer matrices + lm_head) or "total"
     default_ratio: float      # base_train's default --target-param-data-ratio
     default_total_batch: int  # base_train's default total batch size in tokens (-1 = auto)
 
 
 HEAD = Era("2026-03+", "ClimbMix era (March 2026 and later)", ("base_data_climbmix", "base_data"),
-           "python -m scripts.tok_train", 32768, "dashes", "scaling", 12.0, -1)
-FEB = Era("2026-02", "February 2026 (value embeddings, FineWeb-Edu)", ("base_data",),
-          "python -m scripts.tok_train", 32768, "dashes", "scaling", 10.5, 524288)
-JAN = Era("2026-01", "January 2026 (argparse, FineWeb-Edu)", ("base_data",),
-          "python -m scripts.tok_train", 32768, "dashes", "scaling", 10.5, 524288)
+           "python -m scripts.tok_train", 32768, "dashes", 12.0, -1)
+FEB = Era("2026-02", "January-February 2026 (value embeddings, FineWeb-Edu)", ("base_data",),
+          "python -m scripts.tok_train", 32768, "dashes", 10.5, 524288)
+JAN = Era("2026-01", "early January 2026 (argparse, no value embeddings)", ("base_data",),
+          "python -m scripts.tok_train", 32768, "dashes", 10.5, 524288)
 V0 = Era("2025", "2025 original (configurator flags, FineWeb-Edu)", ("base_data",),
-         "python -m scripts.tok_train --max_chars=2000000000", 65536, "underscores", "total", 20.0,
+         "python -m scripts.tok_train --max_chars=2000000000", 65536, "underscores", 20.0,
          524288)
-ERAS = (HEAD, FEB, JAN, V0)
 
 
 def _read(path: Path) -> str:

@@ -18,10 +18,6 @@ class DataWarning(PreflightWarning):
     """The dataset is usable but something in it deserves a look."""
 
 
-class SecretsWarning(PreflightWarning):
-    """The secret scan saw something it did not block on."""
-
-
 class TokenizerWarning(PreflightWarning):
     """The tokenizer loads but differs from what nanochat expects."""
 

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import replace
 
-from .ipranges import DEFAULT_ALLOWED_IPS, in_ranges, is_public_ip, public_ipv4_regex
+from .ipranges import in_ranges, is_public_ip, public_ipv4_regex
 from .rules import Rule, spans
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -154,5 +154,3 @@ def ip_rules(allow_ips):
     """Both IP rules for a configured allow list."""
     return ipv4_rule(allow_ips), IPV6_PUBLIC
 
-
-IPV4_PUBLIC = ipv4_rule(DEFAULT_ALLOWED_IPS)

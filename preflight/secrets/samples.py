@@ -11,7 +11,6 @@ ALNUM = string.ascii_letters + string.digits
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 UPPER_ALNUM = string.ascii_uppercase + string.digits
 HEX = "0123456789abcdef"
-B64 = ALNUM + "+/"
 B64URL = ALNUM + "-_"
 BASE32 = string.ascii_uppercase + "234567"
 
