@@ -30,6 +30,7 @@ THRESHOLDS = {
     "secrets_b64_min_entropy": (0.0, "least entropy of a base64 blob to decode (0 = built-in)"),
 }
 TEXT_THRESHOLDS = {"depth_by_tokens"}
+SPEEDRUN_GPUS = 8
 
 
 def parse_threshold(name: str, raw):
@@ -54,6 +55,14 @@ def parse_depth_table(text: str) -> list:
     if not pairs:
         raise ValueError("depth_by_tokens is empty")
     return sorted(pairs)
+
+
+def default_gpus(target_gpu=None) -> int:
+    """Ranks when --gpus is not given: the GPUs of this machine, else nanochat's speedrun 8."""
+    if target_gpu:
+        return SPEEDRUN_GPUS
+    from .hardware.probe import probe
+    return probe().count or SPEEDRUN_GPUS
 
 
 def default_cache_dir() -> Path:
@@ -107,7 +116,7 @@ def build_settings(*, base_dir=None, nanochat_dir=None, gpus=None, reports_dir="
     return Settings(
         base_dir=resolve_base_dir(base_dir),
         checkout=load_checkout(Path(nanochat_dir or ".")),
-        gpus=int(gpus) if gpus else 8,
+        gpus=int(gpus) if gpus else default_gpus(extra.get("target_gpu")),
         gpus_given=bool(gpus),
         nanochat_dir_given=bool(nanochat_dir),
         reports_dir=Path(reports_dir),

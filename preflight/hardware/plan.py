@@ -16,7 +16,6 @@ from .precision import Recipe, fp8_verdict, training_recipe
 from .probe import GpuFacts
 from .runargs import RunArgs
 
-SPEEDRUN_RANKS = 8
 TIGHT = 0.90  # warn when the estimate needs more than this share of the GPU's memory
 
 
@@ -31,14 +30,15 @@ def gib(n: float) -> str:
 
 
 def planned_ranks(settings: Settings, facts: GpuFacts) -> tuple:
-    """(ranks, why): --gpus when given; else the GPUs found; else nanochat's speedrun 8."""
+    """(ranks, why): --gpus when given; else the GPUs found; else nanochat's speedrun 8 (the
+    settings already resolved which; this says why)."""
     if settings.gpus_given:
         return settings.ranks, "--gpus" if settings.nodes == 1 else "--gpus x --nodes"
     if facts.is_target:
         return settings.ranks, "default for a target (nanochat's speedrun)"
     if facts.count:
-        return facts.count, "GPUs found"
-    return SPEEDRUN_RANKS, "default without a GPU (nanochat's speedrun)"
+        return settings.ranks, "GPUs found"
+    return settings.ranks, "default without a GPU (nanochat's speedrun)"
 
 
 @dataclass
