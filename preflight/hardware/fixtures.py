@@ -1,9 +1,8 @@
 """Session fixtures for the hardware checks: GPU facts, the run's settings and the hardware plan.
 
-Registered as a plugin by the checklist. Builds on the checklist's `settings`, `sizing` and
-`summary` fixtures. The base-training call of the launch, when the checklist provides it as a
-fixture named `base_train_call` (a launch_calls Call or its argument list), sets the batch, horizon
-and saves; without it base_train's own defaults at the sized depth apply.
+Registered as a plugin by the checklist. Builds on the checklist's `settings`, `sizing`, `horizon`
+and `summary` fixtures: the launch's base-training call sets the batch, horizon and saves; without
+one, base_train's own defaults at the sized depth apply.
 """
 
 import warnings
@@ -11,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from ..horizon import HorizonError, horizon_from_call
+from ..horizon import horizon_from_call
 from ..params import count_params, model_shape
 from ..warnings import HardwareWarning
 from .gpus import parse_target
@@ -32,29 +31,17 @@ def gpu_facts(settings):
     pytest.fail(problem, pytrace=False)
 
 
-def _base_train_args(request):
-    """The arguments of the launch's base-training call, when the checklist provides them."""
-    try:
-        call = request.getfixturevalue("base_train_call")
-    except pytest.FixtureLookupError:
-        return None
-    return None if call is None else list(getattr(call, "args", call))
-
-
 @pytest.fixture(scope="session")
-def hardware_run(request, settings, sizing):
-    """Device batch, total batch, horizon and saves, as base_train will resolve them."""
-    checkout = settings.checkout
-    default = [f"{checkout.flag('depth')}={sizing.depth}"]
-    args = _base_train_args(request) or default
-    cache = settings.cache_dir / "params"
-    try:
-        horizon = horizon_from_call(args, checkout, sizing.vocab_size, None, cache_dir=cache)
-    except HorizonError as exc:
-        note = f"launch call not usable ({exc}): base_train defaults at depth {sizing.depth} planned"
-    else:
-        return run_args(horizon)
-    run = run_args(horizon_from_call(default, checkout, sizing.vocab_size, None, cache_dir=cache))
+def hardware_run(settings, sizing, horizon):
+    """Device batch, total batch, horizon and saves, as base_train will resolve them for the
+    launch's base-training call (the checklist's `horizon`), else base_train's defaults."""
+    h, why_not = horizon
+    if h is not None:
+        return run_args(h)
+    default = [f"{settings.checkout.flag('depth')}={sizing.depth}"]
+    run = run_args(horizon_from_call(default, settings.checkout, sizing.vocab_size, None,
+                                     cache_dir=settings.cache_dir / "params"))
+    note = f"{why_not}: base_train defaults at depth {sizing.depth} planned"
     return replace(run, notes=run.notes + (note,))
 
 
