@@ -116,7 +116,7 @@ class Recorder:
             if marker:
                 self.rows[item.nodeid] = marker.args[0]
 
-    def pytest_warning_recorded(self, warning_message, when, nodeid, location):
+    def pytest_warning_recorded(self, warning_message, nodeid):
         category = warning_message.category
         if issubclass(category, PreflightWarning):
             self.summary.warnings.append([nodeid, category.__name__, str(warning_message.message)])
@@ -148,7 +148,7 @@ def pytest_sessionfinish(session, exitstatus):
         warnings.warn(f"could not write {settings.reports_dir / 'summary.json'}: {exc}")
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
+def pytest_terminal_summary(terminalreporter, config):
     summary = config.stash.get(SUMMARY, None)
     if summary is None or not (summary.rows or summary.outcomes):
         return
@@ -163,7 +163,7 @@ def pytest_html_report_title(report):
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_html_results_summary(prefix, summary, postfix, session):
+def pytest_html_results_summary(prefix, session):
     ours = session.config.stash.get(SUMMARY, None)
     if ours is not None:
         prefix.append(report.html_block(ours))

@@ -11,7 +11,7 @@ STATUS_MARK = {"ok": "ok", "warn": "WARN", "fail": "FAIL"}
 STATUS_COLOR = {"ok": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e"}
 
 
-def terminal_lines(summary: Summary, width: int = 100) -> list:
+def terminal_lines(summary: Summary) -> list:
     """The summary table as plain lines: row name, value, status, then the details below."""
     lines = []
     for name, value, details, status in summary.table():

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from preflight.checkout import load_checkout
+from standin_models import FEB_GPT
 
 GUARD = 'raise SystemExit("the checklist must never import this script")\n'
 
@@ -91,44 +92,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
 '''
 
-# A model class with February 2026's parameter layout, built on the meta device by params.py.
-FEB_GPT = '''
-import dataclasses
-import torch
-import torch.nn as nn
-
-@dataclasses.dataclass
-class GPTConfig:
-    sequence_len: int = 2048
-    vocab_size: int = 32768
-    n_layer: int = 12
-    n_head: int = 6
-    n_kv_head: int = 6
-    n_embd: int = 768
-    window_pattern: str = "SSSL"
-
-class Block(nn.Module):
-    def __init__(self, d, n_kv_head, has_ve):
-        super().__init__()
-        self.attn = nn.ModuleDict(dict(c_q=nn.Linear(d, d, bias=False), c_k=nn.Linear(d, d, bias=False),
-                                       c_v=nn.Linear(d, d, bias=False), c_proj=nn.Linear(d, d, bias=False)))
-        if has_ve:
-            self.attn["ve_gate"] = nn.Linear(32, n_kv_head, bias=False)
-        self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(d, 4 * d, bias=False),
-                                      c_proj=nn.Linear(4 * d, d, bias=False)))
-
-class GPT(nn.Module):  # value_embeds on alternating layers, as in nanochat 2026-02
-    def __init__(self, config):
-        super().__init__()
-        V, d, L = -(-config.vocab_size // 64) * 64, config.n_embd, config.n_layer
-        ve = [i for i in range(L) if i % 2 == (L - 1) % 2]
-        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(V, d), h=nn.ModuleList(
-            [Block(d, config.n_kv_head, i in ve) for i in range(L)])))
-        self.lm_head = nn.Linear(d, V, bias=False)
-        self.value_embeds = nn.ModuleDict({str(i): nn.Embedding(V, d) for i in ve})
-        self.resid_lambdas = nn.Parameter(torch.ones(L))
-        self.x0_lambdas = nn.Parameter(torch.zeros(L))
-'''
 
 
 def write(path: Path, text: str) -> Path:

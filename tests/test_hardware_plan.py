@@ -18,66 +18,16 @@ from preflight.hardware.runargs import RunArgs, run_args
 from preflight.horizon import horizon_from_call
 from preflight.params import count_params, formula_count, model_shape
 
+from standin_models import HEAD_GPT
 from workspaces import run_checklist
 
-# Our stand-in with the parameter names and shapes of nanochat's GPT (March 2026 and later).
-NANOCHAT_SHAPED_GPT = '''
-from dataclasses import dataclass
-import torch
-import torch.nn as nn
-
-@dataclass
-class GPTConfig:
-    sequence_len: int = 2048
-    vocab_size: int = 32768
-    n_layer: int = 12
-    n_head: int = 6
-    n_kv_head: int = 6
-    n_embd: int = 768
-    window_pattern: str = "SSSL"
-
-def value_layer(i, n):
-    return (n - 1 - i) % 2 == 0
-
-class Attention(nn.Module):
-    def __init__(self, c, i):
-        super().__init__()
-        d = c.n_embd
-        self.c_q, self.c_k, self.c_v, self.c_proj = (nn.Linear(d, d, bias=False) for _ in range(4))
-        self.ve_gate = nn.Linear(12, c.n_kv_head, bias=False) if value_layer(i, c.n_layer) else None
-
-class MLP(nn.Module):
-    def __init__(self, d):
-        super().__init__()
-        self.c_fc, self.c_proj = nn.Linear(d, 4 * d, bias=False), nn.Linear(4 * d, d, bias=False)
-
-class Block(nn.Module):
-    def __init__(self, c, i):
-        super().__init__()
-        self.attn, self.mlp = Attention(c, i), MLP(c.n_embd)
-
-class GPT(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        v, d = -(-c.vocab_size // 64) * 64, c.n_embd
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(v, d), h=nn.ModuleList(Block(c, i) for i in range(c.n_layer))))
-        self.lm_head = nn.Linear(d, v, bias=False)
-        self.resid_lambdas = nn.Parameter(torch.ones(c.n_layer))
-        self.x0_lambdas = nn.Parameter(torch.zeros(c.n_layer))
-        self.smear_gate = nn.Linear(24, 1, bias=False)
-        self.smear_lambda = nn.Parameter(torch.zeros(1))
-        self.backout_lambda = nn.Parameter(torch.zeros(1))
-        self.value_embeds = nn.ModuleDict({str(i): nn.Embedding(v, d)
-                                           for i in range(c.n_layer) if value_layer(i, c.n_layer)})
-'''
 # Markers the recipe reads: where COMPUTE_DTYPE lives and which optimizer the checkout has.
 COMMON_NEW = "COMPUTE_DTYPE = None  # chosen from the GPU at import time\n"
 OPTIM_NEW = "class MuonAdamW:  # keeps momentum_buffer and second_momentum_buffer per stack\n    pass\n"
 
 
 def make_checkout(root: Path, common: str = COMMON_NEW) -> Path:
-    files = dict(CHECKOUT_FILES, **{"nanochat/gpt.py": NANOCHAT_SHAPED_GPT,
+    files = dict(CHECKOUT_FILES, **{"nanochat/gpt.py": HEAD_GPT,
                                     "nanochat/common.py": common, "nanochat/optim.py": OPTIM_NEW})
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
