@@ -16,7 +16,7 @@ def test_shards_found(settings, shards):
 
 def test_at_least_two_shards(shards):
     assert len(shards) >= 2, (
-        f"only one shard ({shards[0].name}): nanochat takes the last shard as validation, so the "
+        f"{len(shards)} shard(s) ({', '.join(p.name for p in shards) or 'none'}): nanochat takes the last shard as validation, so the "
         f"train split is empty and base_train hangs at the first batch; split the data into 2+ shards")
 
 

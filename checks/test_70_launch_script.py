@@ -25,7 +25,7 @@ def test_horizon(settings, sizing, horizon):
     h, why_not = horizon
     if h is None:
         warnings.warn(why_not, LaunchWarning)
-    elif h.epochs > settings["max_epochs_warn"]:
+    elif h.epochs is not None and h.epochs > settings["max_epochs_warn"]:
         warnings.warn(f"this script will make {h.epochs:.1f} passes over your data "
                       f"({human(h.tokens)} tokens over {human(sizing.train_tokens)}): expect "
                       "memorisation; lower --target-param-data-ratio or --num-iterations, or add "

@@ -92,11 +92,8 @@ class Checkout:
 
     def data_dir(self, base_dir: Path) -> Path:
         """The folder nanochat will read shards from (the first candidate that exists)."""
-        candidates = [base_dir / name for name in self.era.data_dirs]
-        for path in candidates:
-            if path.is_dir():
-                return path
-        return candidates[0]
+        candidates = self.data_dir_candidates(base_dir)
+        return next((path for path in candidates if path.is_dir()), candidates[0])
 
     def data_dir_candidates(self, base_dir: Path) -> list:
         return [base_dir / name for name in self.era.data_dirs]

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from . import dataset_rules
-from .config import build_settings
+from .config import build_settings, positive_int
 from .datapass import pass_for_settings
 from .secrets import SecretsConfigError
 from .shards import list_shards
@@ -21,7 +21,7 @@ def _common(p):
                                       "~/.cache/nanochat)")
     p.add_argument("--nanochat-dir", help="the nanochat checkout (default: the current directory)")
     p.add_argument("--data-dir", type=Path, help="read shards from here instead of the base dir's")
-    p.add_argument("--gpus", type=int, help="planned number of ranks (default 8)")
+    p.add_argument("--gpus", type=positive_int, help="planned ranks (default: the GPUs here, else 8)")
 
 
 def _settings(args, **extra):
@@ -40,8 +40,8 @@ def cmd_info(args) -> int:
     if not shards:
         print(dataset_rules.no_shards_message(settings))
         return 1
-    dp = pass_for_settings(settings, shards, scan=False, progress=_progress)
-    train, val = dp.train, dp.shards[-1:]
+    dp = pass_for_settings(settings, shards, progress=_progress)  # the checklist's pass and cache
+    train, val = dp.train, dp.val
     print(f"shards:     {len(shards)} ({len(train)} train + validation {shards[-1].name})")
     print(f"documents:  {dp.total('rows'):,} ({dp.total('empty_docs'):,} empty)")
     print(f"on disk:    {human_bytes(dp.total('size'))}")
@@ -121,4 +121,7 @@ def main(argv=None) -> int:
         return 130
     except (ValueError, SecretsConfigError) as exc:  # bad options or rule files: one line
         print(f"preflight: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a reports folder that is a file
+        print(f"preflight: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2

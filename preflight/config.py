@@ -4,6 +4,7 @@ The thresholds are declared once here; the pytest plugin turns them into ini opt
 pytest.ini, overridable with `-o name=value`) and the `preflight` command uses their defaults.
 """
 
+import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,13 @@ THRESHOLDS = {
 }
 TEXT_THRESHOLDS = {"depth_by_tokens"}
 SPEEDRUN_GPUS = 8
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts (--gpus, --nodes): a whole number of at least 1."""
+    if not str(text).strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
 
 
 def parse_threshold(name: str, raw):
@@ -62,7 +70,7 @@ def default_gpus(target_gpu=None) -> int:
     if target_gpu:
         return SPEEDRUN_GPUS
     from .hardware.probe import probe
-    return probe().count or SPEEDRUN_GPUS
+    return probe(with_torch=False).count or SPEEDRUN_GPUS
 
 
 def default_cache_dir() -> Path:

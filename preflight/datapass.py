@@ -47,9 +47,8 @@ class ShardFacts:
 @dataclass
 class DataPass:
     """All shards of a dataset, in nanochat's order: the last one is the validation shard."""
-    data_dir: Path
     shards: list
-    cached: int = 0  # how many shards came from the cache
+    cached: int = 0  # how many shards came whole from the cache
     key: str = ""    # identifies the content read (every shard's identity and the pass options)
 
     @property
@@ -57,8 +56,9 @@ class DataPass:
         return self.shards[:-1]
 
     @property
-    def val(self):
-        return self.shards[-1] if self.shards else None
+    def val(self) -> list:
+        """The validation split: the last shard (as a list, like `train`)."""
+        return self.shards[-1:]
 
     def total(self, attr: str, shards=None) -> int:
         return sum(getattr(s, attr) for s in (self.shards if shards is None else shards))
@@ -77,7 +77,7 @@ class DataPass:
         return [sum(col) for col in zip(*(s.length_hist for s in self.shards))] or [0] * LENGTH_BINS
 
     def sample(self, split: str) -> list:
-        return [d for s in (self.train if split == "train" else self.shards[-1:]) for d in s.sample]
+        return [d for s in (self.train if split == "train" else self.val) for d in s.sample]
 
 # ----------------------------------------------------------------------------------------------
 # Reading one shard (runs in a worker process)
@@ -156,51 +156,74 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
     """Facts for every shard, from the cache where the file is unchanged, else read in parallel.
 
     `sample_bytes`: the sample budget of every shard, or a list with one budget per shard.
+    Statistics and findings are cached apart from the samples, whose budget changes with the
+    number of shards: adding a shard re-reads the others' samples, never re-scans them.
     `progress(done, total, name)` is called after each shard.
     """
-    cache = JsonCache(cache_dir) if cache_dir else None
+    cache = JsonCache(cache_dir) if cache_dir else _NoCache()
     scan_key = scan_config.key() if scan_config is not None else None
     budgets = sample_bytes if isinstance(sample_bytes, list) else [sample_bytes] * len(shards)
     results, todo, keys = {}, [], []
     for path, budget in zip(shards, budgets):
-        key = cache_key(PASS_VERSION, file_identity(path), scan_key, int(budget))
-        keys.append(key)
-        hit = cache.get(key) if cache else None
-        if hit is not None:
-            results[path] = ShardFacts(**hit)
-        else:
-            todo.append((path, key, budget))
+        try:
+            identity = file_identity(path)
+        except OSError as exc:  # a broken symlink, a file removed while listing
+            results[path] = ShardFacts(path.name, error=f"{path.name}: {exc.strerror or exc}",
+                                       error_kind="open")
+            continue
+        facts_key = cache_key(PASS_VERSION, identity, scan_key)
+        sample_key = cache_key(PASS_VERSION, identity, "sample", int(budget))
+        keys += [facts_key, sample_key]
+        facts, sample = cache.get(facts_key), cache.get(sample_key)
+        if facts is not None and sample is not None:
+            results[path] = ShardFacts(**facts, sample=sample)
+        else:  # read it all, or only the sample when the statistics and findings are cached
+            todo.append((path, facts_key, sample_key, budget, facts))
     done = len(results)
     if progress and done:
         progress(done, len(shards), "cache")
 
-    def finish(path, key, facts):
+    def finish(job, read):
         nonlocal done
+        path, facts_key, sample_key, _, cached = job
+        facts = read if cached is None else ShardFacts(**cached, sample=read.sample)
         results[path] = facts
-        if cache and facts.error is None:
-            cache.put(key, asdict(facts))
+        if facts.error is None:
+            if cached is None:
+                cache.put(facts_key, {k: v for k, v in asdict(facts).items() if k != "sample"})
+            cache.put(sample_key, facts.sample)
         done += 1
         if progress:
             progress(done, len(shards), path.name)
 
+    jobs = [(job, scan_config if job[4] is None else None) for job in todo]
     if workers is None:  # worker processes cost ~0.4 s to start: only worth it for real work
-        threshold = PARALLEL_MIN_BYTES if scan_config is not None else PARALLEL_MIN_BYTES_NO_SCAN
-        big = sum(p.stat().st_size for p, _, _ in todo) > threshold
+        scanning = any(scan is not None for _, scan in jobs)
+        threshold = PARALLEL_MIN_BYTES if scanning else PARALLEL_MIN_BYTES_NO_SCAN
+        big = sum(job[0].stat().st_size for job, _ in jobs) > threshold
         workers = (os.cpu_count() or 1) if big else 1
-    workers = min(workers, len(todo))
+    workers = min(workers, len(jobs))
     if workers <= 1:
-        for path, key, budget in todo:
-            finish(path, key, read_shard(path, scan_config, budget))
+        for job, scan in jobs:
+            finish(job, read_shard(job[0], scan, job[3]))
     else:
         ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(read_shard, path, scan_config, budget): (path, key)
-                       for path, key, budget in todo}
+            futures = {pool.submit(read_shard, job[0], scan, job[3]): job for job, scan in jobs}
             for future in as_completed(futures):
-                finish(*futures[future], future.result())
-    return DataPass(data_dir=Path(shards[0]).parent if shards else None,
-                    shards=[results[p] for p in shards], cached=len(shards) - len(todo),
+                finish(futures[future], future.result())
+    return DataPass(shards=[results[p] for p in shards], cached=len(shards) - len(todo),
                     key=cache_key(*keys))
+
+
+class _NoCache:
+    """Stands in for JsonCache when none is wanted."""
+
+    def get(self, key):
+        return None
+
+    def put(self, key, value):
+        pass
 
 
 def scanner_config(settings):

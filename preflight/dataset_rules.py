@@ -32,9 +32,10 @@ def starved_ranks_message(data_pass, ranks: int):
 
 def hygiene_warnings(settings, shards, data_pass) -> list:
     out = []
-    tmp = leftover_tmp_files(settings.data_dir)
+    folder = shards[0].parent if shards else settings.data_dir  # the folder actually read
+    tmp = leftover_tmp_files(folder)
     if tmp:
-        out.append(f"{len(tmp)} leftover *.tmp file(s) in {settings.data_dir} (interrupted "
+        out.append(f"{len(tmp)} leftover *.tmp file(s) in {folder} (interrupted "
                    f"downloads?): {', '.join(p.name for p in tmp[:5])}")
     rows = data_pass.total("rows")
     empty = data_pass.total("empty_docs")

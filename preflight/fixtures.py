@@ -12,12 +12,13 @@ from . import report, sizing as sizing_mod
 from .argparse_reader import UNKNOWN
 from .cache import JsonCache, cache_key, file_identity
 from .config import parse_depth_table
+from .dataset_rules import no_shards_message
 from .datapass import pass_for_settings
 from .horizon import HorizonError, horizon_from_call
-from .launcher import launch_candidates
+from .launcher import launch_candidates, launch_environ
 from .params import count_params, model_shape
 from .plugin import SETTINGS, SUMMARY
-from .script_lint import base_train_of, calls_of, launch_environ
+from .script_lint import base_train_of, calls_of
 from .secrets import SecretsConfigError
 from .shards import list_shards
 from .tokenizer import (TokenizerError, check_token_bytes, compression, find_tokenizer,
@@ -61,13 +62,13 @@ def shards(settings):
 def data_pass(pytestconfig, settings, shards, summary):
     """Step 1 and 2's single streaming pass (stats, samples, secret findings), cached."""
     if not shards:
-        pytest.fail(f"no parquet shards in {settings.data_dir}", pytrace=False)
+        pytest.fail(no_shards_message(settings), pytrace=False)
     try:
         result = pass_for_settings(settings, shards,
                                    progress=_progress_writer(pytestconfig, "reading data"))
     except SecretsConfigError as exc:  # a bad custom rule or baseline file
         pytest.fail(str(exc), pytrace=False)
-    train, val = result.train, result.shards[-1:]
+    train, val = result.train, result.val
     summary.facts["dataset"] = dict(
         data_dir=str(settings.data_dir), shards=len(shards), validation_shard=shards[-1].name,
         documents=result.total("rows"), bytes_on_disk=result.total("size"),
@@ -161,7 +162,7 @@ def sizing(settings, data_pass, tokenizer, bytes_per_token, summary):
     """Steps 5-6: tokens, depth, exact parameters, ratio and epochs."""
     bpt = bytes_per_token["train"]
     train_tokens = sizing_mod.estimate_tokens(data_pass.total("text_bytes", data_pass.train), bpt)
-    val_tokens = sizing_mod.estimate_tokens(data_pass.total("text_bytes", data_pass.shards[-1:]),
+    val_tokens = sizing_mod.estimate_tokens(data_pass.total("text_bytes", data_pass.val),
                                             bytes_per_token["val"] or bpt)
     depth = sizing_mod.recommend_depth(train_tokens, parse_depth_table(settings["depth_by_tokens"]))
     shape = model_shape(settings.checkout, depth, tokenizer.n_vocab)
@@ -221,7 +222,9 @@ def horizon(settings, sizing, launch_plan, base_train_call, summary):
         return None, f"{where}: the training horizon cannot be computed: {exc}"
     estimate = summary.rows.get("Est. epochs")
     beside = f"; Chinchilla estimate {estimate.value} epochs" if estimate else ""
-    summary.row("Horizon", f"{h.epochs:.1f} passes over your data",
+    passes = (f"{h.epochs:.1f} passes over your data" if h.epochs is not None
+              else "passes unknown (no train tokens)")
+    summary.row("Horizon", passes,
                 f"{where}: {h.describe()} over {sizing_mod.human(sizing.train_tokens)} train "
                 f"tokens{beside}")
     summary.facts["horizon"] = dict(

@@ -86,23 +86,23 @@ def base_train_spec(checkout: Checkout) -> ParserSpec:
     return spec
 
 
-def _value(values: dict, dest: str, fallback=None):
+def _value(values: dict, flag, dest: str, fallback=None):
     value = values.get(dest, fallback)
     if value is None:
         value = fallback
     if isinstance(value, str) and UNKNOWN in value:
-        raise HorizonError(f"--{dest.replace('_', '-')} is only known at run time "
+        raise HorizonError(f"{flag(dest)} is only known at run time "
                            f"({value.replace(UNKNOWN, '$…')})")
     return value
 
 
-def _number(values: dict, dest: str, kind=float, fallback=None):
-    value = _value(values, dest, fallback)
+def _number(values: dict, flag, dest: str, kind=float, fallback=None):
+    value = _value(values, flag, dest, fallback)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         try:
             return kind(value)
         except (TypeError, ValueError):
-            raise HorizonError(f"--{dest.replace('_', '-')}={value!r} is not a number") from None
+            raise HorizonError(f"{flag(dest)}={value!r} is not a number") from None
     return value
 
 
@@ -125,19 +125,19 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
     args = list(getattr(call, "args", call))
     spec = base_train_spec(checkout)
     parsed = spec.parse(args)
-    values = parsed.values
+    values, flag = parsed.values, checkout.flag
     notes = list(spec.notes)
-    depth = int(_number(values, "depth", int))
-    max_seq_len = int(_number(values, "max_seq_len", int, 2048))
-    dbs = int(_number(values, "device_batch_size", int, 32))
-    ratio = _number(values, "target_param_data_ratio", float, checkout.era.default_ratio)
-    total_batch = int(_number(values, "total_batch_size", int, checkout.era.default_total_batch))
-    num_iterations = int(_number(values, "num_iterations", int, -1))
-    target_flops = _number(values, "target_flops", float, -1.0)
-    window = _value(values, "window_pattern", "SSSL")
+    depth = int(_number(values, flag, "depth", int))
+    max_seq_len = int(_number(values, flag, "max_seq_len", int, 2048))
+    dbs = int(_number(values, flag, "device_batch_size", int, 32))
+    ratio = _number(values, flag, "target_param_data_ratio", float, checkout.era.default_ratio)
+    total_batch = int(_number(values, flag, "total_batch_size", int, checkout.era.default_total_batch))
+    num_iterations = int(_number(values, flag, "num_iterations", int, -1))
+    target_flops = _number(values, flag, "target_flops", float, -1.0)
+    window = _value(values, flag, "window_pattern", "SSSL")
     shape_args = dict(sequence_len=max_seq_len,
-                      aspect_ratio=int(_number(values, "aspect_ratio", int, 64)),
-                      head_dim=int(_number(values, "head_dim", int, 128)),
+                      aspect_ratio=int(_number(values, flag, "aspect_ratio", int, 64)),
+                      head_dim=int(_number(values, flag, "head_dim", int, 128)),
                       window_pattern=window if checkout.era is not V0 else "L")
     if depth < 1:
         raise HorizonError(f"--depth={depth} builds no model")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .config import build_settings
-from .launcher import log_path_for, reminders, run_logged
+from .config import build_settings, positive_int
+from .launcher import launch_environ, log_path_for, reminders, run_logged
 from .slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, require_slurm,
                     sbatch_preview, submit)
 
@@ -26,7 +26,8 @@ def parse_args(argv):
     p.add_argument("--base-dir", help="nanochat base dir (default: $NANOCHAT_BASE_DIR, else "
                                       "~/.cache/nanochat)")
     p.add_argument("--nanochat-dir", help="the nanochat checkout (default: the current directory)")
-    p.add_argument("--gpus", type=int, help="planned number of ranks (default 8)")
+    p.add_argument("--gpus", type=positive_int,
+                   help="GPUs (ranks) per node (default: the GPUs here, else 8)")
     p.add_argument("--target-gpu", help="plan for this GPU model instead of probing")
     p.add_argument("--script", help="the launch script to run (default: choose interactively)")
     p.add_argument("--reports-dir", help="where the reports and the run's log go (default: reports/)")
@@ -120,9 +121,13 @@ def main(argv=None, root: Path = None) -> int:
         print(f"\nNot launching: the checklist exited with code {code}: {why}.", file=sys.stderr)
         return code
     settings = build_settings(base_dir=args.base_dir, nanochat_dir=args.nanochat_dir,
-                              gpus=args.gpus, nodes=args.nodes,
+                              gpus=args.gpus, nodes=args.nodes, target_gpu=args.target_gpu,
                               reports_dir=args.reports_dir or root / "reports")
     summary = json.loads((settings.reports_dir / "summary.json").read_text())
+    if summary["deselected"] or "launch" not in summary["facts"]:
+        print("\nNot launching: only part of the checklist ran (checks left out with -k or -m); "
+              "run it whole.", file=sys.stderr)
+        return 1
     interactive = sys.stdin.isatty() and not args.yes and not args.dry_run
     chosen = choose(summary["facts"]["launch"], interactive)
     depth = summary["facts"]["sizing"]["depth"]
@@ -131,7 +136,7 @@ def main(argv=None, root: Path = None) -> int:
     for line in reminders(settings, chosen["command"], chosen["script"], depth):
         print(f"  - {line}")
     argv = shlex.split(chosen["command"])
-    env = dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
+    env = launch_environ(settings)
     if args.slurm:
         return submit_to_slurm(argv, args, settings, env)
     if args.dry_run:

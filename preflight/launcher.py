@@ -137,5 +137,10 @@ def run_logged(argv, cwd: Path, log_path: Path, env=None) -> int:
     return 128 - code if code < 0 else code
 
 
+def launch_environ(settings) -> dict:
+    """The environment a launch starts with: ours plus the validated base dir."""
+    return dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
+
+
 def log_path_for(reports_dir: Path) -> Path:
     return Path(reports_dir) / f"launch-{time.strftime('%Y%m%d-%H%M%S')}.log"

@@ -15,6 +15,7 @@ from .cache import JsonCache, cache_key, file_identity
 from .checkout import FEB, HEAD, V0, Checkout
 
 PAD_VOCAB_TO = 64
+_FAILED = {}  # cache key -> why the meta-device build failed, for this process
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,11 @@ def count_params(checkout: Checkout, shape: Shape, cache_dir=None) -> ParamCount
     hit = cache.get(key) if cache else None
     if hit:
         return ParamCount(Shape(**hit.pop("shape")), **hit)
-    count, reason = meta_count(checkout, shape)
+    # A checkout that does not import fails once per run, not once per call; across runs it is
+    # tried again (the user may have installed what it missed).
+    count, reason = (None, _FAILED[key]) if key in _FAILED else meta_count(checkout, shape)
     if count is None:
+        _FAILED[key] = reason
         count = formula_count(checkout, shape)
         count.source += f"; {reason}"
     elif cache:

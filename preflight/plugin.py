@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from . import report
-from .config import THRESHOLDS, build_settings
+from .config import THRESHOLDS, build_settings, positive_int
 from .summary import Summary
 from .warnings import PreflightWarning
 
@@ -26,8 +26,8 @@ def pytest_addoption(parser):
     group.addoption("--base-dir", help="nanochat base dir (default: $NANOCHAT_BASE_DIR, else "
                                        "~/.cache/nanochat)")
     group.addoption("--nanochat-dir", help="the nanochat checkout (default: the current directory)")
-    group.addoption("--gpus", type=int, help="planned number of ranks (default 8, as the speedrun)")
-    group.addoption("--nodes", type=int, default=1,
+    group.addoption("--gpus", type=positive_int, help="planned number of ranks (default 8, as the speedrun)")
+    group.addoption("--nodes", type=positive_int, default=1,
                     help="nodes of a multi-node run; ranks = --nodes x --gpus (default 1)")
     group.addoption("--target-gpu", help="plan for this GPU model instead of probing "
                                          "(see `preflight gpus`)")
@@ -81,6 +81,12 @@ def pytest_configure(config):
             target_gpu=opt("--target-gpu"), script=opt("--script"), nodes=opt("--nodes"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if settings.secrets_baseline:
+        from .secrets import SecretsConfigError, load_baseline
+        try:
+            load_baseline(settings.secrets_baseline)
+        except SecretsConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
     config.stash[SUMMARY] = summary = Summary()
     summary.row("Nanochat", settings.checkout.era.label if settings.checkout.detected else
@@ -115,6 +121,9 @@ class Recorder:
             marker = item.get_closest_marker("summary_row")
             if marker:
                 self.rows[item.nodeid] = marker.args[0]
+
+    def pytest_deselected(self, items):
+        self.summary.deselected += len(items)
 
     def pytest_warning_recorded(self, warning_message, nodeid):
         category = warning_message.category

@@ -49,7 +49,6 @@ class Stage:
 @dataclass
 class ScriptFacts:
     """What reading a script found, before judging it."""
-    commands: list
     stages: list = field(default_factory=list)       # [Stage]
     reads: list = field(default_factory=list)        # [(Command, argv, errexit)]
     links: list = field(default_factory=list)        # [(Command, argv, errexit, removed, made)]
@@ -88,7 +87,7 @@ def read_script(path: Path, checkout: Checkout, environ=None) -> ScriptFacts:
     """Read the script top to bottom and gather its stages, prompts, links and downloads."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     commands = read_commands(text)
-    facts = ScriptFacts(commands)
+    facts = ScriptFacts()
     first = text.splitlines()[0] if text else ""
     facts.shebang_e = first.startswith("#!") and bool(re.search(r"\s-[a-z]*e", first))
     shell = Shell(dict(os.environ if environ is None else environ))

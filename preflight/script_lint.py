@@ -21,6 +21,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .launcher import launch_environ
 from .argparse_reader import UNKNOWN, read_parser
 from .bash_reader import VAR_NAME, Command, ShellReadError
 from .checkout import HEAD, Checkout
@@ -413,11 +414,6 @@ def base_train_of(calls: list):
 
 # ----------------------------------------------------------------------------------------------
 # launch.py's candidates (a script file, or a generated command).
-
-def launch_environ(settings) -> dict:
-    """The environment launch.py starts a candidate with: ours plus the validated base dir."""
-    return dict(os.environ, NANOCHAT_BASE_DIR=str(settings.base_dir))
-
 
 def calls_of(candidate, checkout: Checkout, environ=None) -> list:
     """The Python programs a LaunchCandidate starts (its script's calls, or its one command)."""

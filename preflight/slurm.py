@@ -29,6 +29,8 @@ import cloudpickle  # submitit's own pickler; it ships with submitit
 import submitit
 import submitit.slurm.slurm
 
+from .config import positive_int
+
 DEFAULT_TIME = "12:00:00"
 DEFAULT_FOLDER = "reports/slurm"
 DEFAULT_RDZV_PORT = 29500
@@ -63,8 +65,7 @@ class CommandFailed(RuntimeError):
 @dataclass(frozen=True)
 class JobInfo:
     job_id: str
-    stdout_path: Path
-    stderr_path: Path
+    stdout_path: Path       # the job's output (stderr is merged into it)
     sbatch_preview: str     # the #SBATCH file as submitted; None on a non-Slurm executor
     job: object = field(default=None, repr=False, compare=False)  # the submitit Job, to wait on
 
@@ -109,14 +110,8 @@ def parse_sbatch_option(text: str) -> tuple:
     return key, (value if sep else True)
 
 
-def _positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return int(text)
-
-
 def _port(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1-65535)")
     return value
@@ -131,11 +126,11 @@ def add_slurm_arguments(parser: argparse.ArgumentParser):
     g.add_argument("--partition", help="Slurm partition (default: the cluster's)")
     g.add_argument("--account", help="Slurm account to charge")
     g.add_argument("--qos", help="Slurm quality of service")
-    g.add_argument("--nodes", type=_positive_int, default=1,
+    g.add_argument("--nodes", type=positive_int, default=1,
                    help="nodes (default 1); more than one needs a torchrun command, not a script")
     g.add_argument("--time", type=parse_time, default=DEFAULT_TIME,
                    help=f"wall time: minutes, H:MM:SS or D-HH:MM:SS (default {DEFAULT_TIME})")
-    g.add_argument("--cpus-per-task", type=_positive_int,
+    g.add_argument("--cpus-per-task", type=positive_int,
                    help="CPUs for the one task per node (default: the cluster's, often 1)")
     g.add_argument("--slurm-setup", action="append", default=[], metavar="LINE",
                    help="a shell line run in the checkout before the command, e.g. "
@@ -376,5 +371,5 @@ def submit(argv, *, cwd: Path, env: dict, gpus_per_node: int, args, executor=Non
     finally:
         cloudpickle.unregister_pickle_by_value(module)
     submitted = Path(job.paths.submission_file)
-    return JobInfo(str(job.job_id), Path(job.paths.stdout), Path(job.paths.stderr),
+    return JobInfo(str(job.job_id), Path(job.paths.stdout),
                    submitted.read_text() if submitted.exists() else None, job)

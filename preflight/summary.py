@@ -27,6 +27,7 @@ class Summary:
     warnings: list = field(default_factory=list)  # [nodeid, category, message]
     outcomes: dict = field(default_factory=dict)  # nodeid -> passed|failed|error|skipped
     not_run: list = field(default_factory=list)
+    deselected: int = 0  # checks left out with -k / -m: the run is not the whole checklist
     exit_status: int = None
     plots: dict = field(default_factory=dict)   # name -> inline SVG
 
@@ -65,4 +66,5 @@ class Summary:
             "warnings": [dict(test=n, category=c, message=m) for n, c, m in self.warnings],
             "outcomes": self.outcomes,
             "not_run": self.not_run,
+            "deselected": self.deselected,
         }

@@ -1,6 +1,7 @@
 """The single data pass: facts equal a direct computation on the same real parquet files; the cache
 serves unchanged files and re-reads changed ones; listing follows nanochat's rule."""
 
+import json
 import os
 
 import pyarrow as pa
@@ -95,3 +96,28 @@ def test_index_gaps_ignore_a_pinned_validation_shard(tmp_path):
     names = ["shard_00000.parquet", "shard_00001.parquet", "shard_00003.parquet", "shard_06542.parquet"]
     assert index_gaps([tmp_path / n for n in names]) == [2]
     assert index_gaps([tmp_path / n for n in names[:2] + names[3:]]) == []
+
+
+def test_a_new_shard_does_not_redo_the_others(tmp_path):
+    """The sample budget per shard changes with the shard count; statistics and findings do not."""
+    paths = [tmp_path / f"shard_0000{i}.parquet" for i in range(3)]
+    for i, p in enumerate(paths):
+        write_shard(p, [f"doc {i} {j} " * 20 for j in range(50)], row_group_size=10)
+    cache = tmp_path / "cache"
+    first = run_pass(paths[:2], sample_bytes=[3000, 3000], cache_dir=cache, workers=1)
+    for entry in cache.rglob("*.json"):  # mark the cached statistics: a re-read would lose it
+        data = json.loads(entry.read_text())
+        if isinstance(data, dict):
+            entry.write_text(json.dumps(dict(data, empty_docs=-7)))
+    second = run_pass(paths, sample_bytes=[1500, 1500, 3000], cache_dir=cache, workers=1)
+    assert [s.empty_docs for s in second.shards] == [-7, -7, 0]
+    assert [s.rows for s in second.shards[:2]] == [s.rows for s in first.shards]
+    assert sum(len(d) for d in second.shards[0].sample) < sum(len(d) for d in first.shards[0].sample)
+    assert second.cached == 0 and run_pass(paths, sample_bytes=[1500, 1500, 3000],
+                                           cache_dir=cache, workers=1).cached == 3
+
+
+def test_a_broken_symlink_is_a_shard_error(tmp_path):
+    (tmp_path / "shard_00000.parquet").symlink_to(tmp_path / "gone.parquet")
+    dp = run_pass([tmp_path / "shard_00000.parquet"], cache_dir=tmp_path / "cache")
+    assert dp.shards[0].error_kind == "open" and dp.shards[0].error.startswith("shard_00000.parquet: ")

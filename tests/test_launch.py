@@ -90,3 +90,10 @@ def test_ctrl_c_is_forwarded_and_waited_for(workspace):
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 42, out
     assert "interrupted" in marker.read_text()
+
+
+def test_a_partial_checklist_never_launches(workspace):
+    marker = _stub(workspace, body="exit 0")
+    proc = _launch(workspace, "--yes", "-k", "dataset")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "only part of the checklist ran" in out and not marker.exists()

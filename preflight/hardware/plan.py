@@ -255,7 +255,7 @@ def plan_hardware(settings: Settings, params: ParamCount, facts: GpuFacts, run: 
     recipe = training_recipe(settings.checkout, capability, environ)
     seq = run.max_seq_len
     estimate = estimate_memory(params, recipe, ranks, run.device_batch_size, seq, constants)
-    per_node = max(ranks // settings.nodes, 1)  # the GPUs each node must have
+    per_node = settings.gpus  # the GPUs each node must have
     available = available_memory(facts, per_node)
     recommended = (largest_fitting_batch(params, recipe, ranks, available, run.total_batch_size, seq,
                                          constants) if available else None)

@@ -64,7 +64,7 @@ class GpuFacts:
 def target_facts(spec: GpuSpec, ranks: int) -> GpuFacts:
     """Facts for planning without the hardware: `ranks` copies of the target GPU."""
     gpus = tuple(Gpu(i, spec.name, spec.memory, None, spec.capability) for i in range(ranks))
-    return GpuFacts(gpus=gpus, source="target", **_torch_versions())
+    return GpuFacts(gpus=gpus, source="target")  # nothing probed: no driver or torch to report
 
 # ----------------------------------------------------------------------------------------------
 # CUDA_VISIBLE_DEVICES, applied the way the CUDA runtime applies it.
@@ -126,7 +126,7 @@ def _process_name(nvml, pid: int) -> str:
             return ""
 
 
-def _probe_nvml(nvml, environ) -> GpuFacts:
+def _probe_nvml(nvml, environ, with_torch: bool) -> GpuFacts:
     nvml.nvmlInit()
     try:
         devices, holders = [], []
@@ -161,7 +161,8 @@ def _probe_nvml(nvml, environ) -> GpuFacts:
                                  else "NVML reports no GPU")
     return GpuFacts(gpus=visible, source="nvml", reason=reason, driver_version=driver,
                     cuda_driver_version=cuda, processes=processes,
-                    notes=(note,) if note else (), **_torch_versions())
+                    notes=(note,) if note else (),
+                    **(_torch_versions() if with_torch else {}))
 
 # ----------------------------------------------------------------------------------------------
 # torch, when NVML is unavailable.
@@ -184,15 +185,17 @@ def _probe_torch(why_not_nvml: str) -> GpuFacts:
                     notes=(f"{why_not_nvml}: free memory and other processes unknown",), **versions)
 
 
-def probe(environ=None) -> GpuFacts:
-    """The GPUs this process would train on, or a GpuFacts whose `reason` says why there are none."""
+def probe(environ=None, with_torch: bool = True) -> GpuFacts:
+    """The GPUs this process would train on, or a GpuFacts whose `reason` says why there are none.
+
+    with_torch=False skips importing torch (a second or more) for the versions it was built with."""
     environ = os.environ if environ is None else environ
     try:
         import pynvml as nvml
     except ImportError:
         return _probe_torch("nvidia-ml-py is not installed")
     try:
-        return _probe_nvml(nvml, environ)
+        return _probe_nvml(nvml, environ, with_torch)
     except nvml.NVMLError_LibraryNotFound:  # no driver: CUDA cannot work, and importing torch
         return GpuFacts(reason="no NVIDIA driver (libnvidia-ml not found)")  # costs seconds
     except nvml.NVMLError_DriverNotLoaded:

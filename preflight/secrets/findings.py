@@ -9,13 +9,12 @@ name it, and one-way). Findings go to `findings.jsonl` (one JSON object a line) 
 
 import hashlib
 import json
-import os
 import shlex
-import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..atomic_write import atomic_path
 from .rules import RULES_VERSION
 
 FINGERPRINT_CHARS = 24
@@ -68,16 +67,8 @@ def make_finding(shard, row, start, end, rule, secret):
 
 def _atomic_write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _rule_descriptions():
