@@ -1,3 +1,4 @@
-"""The checklist's pytest wiring: everything lives in the preflight package's plugin."""
+"""`pytest checks -x` in this repository: loads the checklist's plugin (a no-op where the package is
+installed, which registers it as a pytest11 entry point under the same name)."""
 
-pytest_plugins = ["preflight.plugin"]
+pytest_plugins = ["preflight.checklist.plugin"]

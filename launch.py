@@ -3,13 +3,15 @@
 
     python launch.py --demo                      # the built-in example, as a dry run
     python launch.py --nanochat-dir ~/nanochat   # check, choose, confirm, launch
+
+The same as `preflight launch` where the package is installed.
 """
 
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from preflight.launch_cli import main  # noqa: E402
+from preflight.launch.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(root=Path(__file__).resolve().parent))
+    sys.exit(main())

@@ -28,17 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from preflight.config import build_settings  # noqa: E402
-from preflight.datapass import pass_for_settings, run_pass, scanner_config  # noqa: E402
-from preflight.demo import CHECKOUT_FILES  # noqa: E402
-from preflight.iac_corpus import iter_documents  # noqa: E402
-from preflight.shard_writer import write_shard  # noqa: E402
+from preflight.data.datapass import pass_for_settings, run_pass, scanner_config  # noqa: E402
+from preflight.demo.workspace import CHECKOUT_FILES  # noqa: E402
+from preflight.demo.iac_corpus import iter_documents  # noqa: E402
+from preflight.data.shard_writer import write_shard  # noqa: E402
 
 SHARD_MB = 50
 
 
 def build(folder: Path, mb: int) -> Path:
     # imported here: worker processes re-import this script, and torch would cost each a second
-    from preflight.tokenizer_training import train_tokenizer
+    from preflight.tokenizer.training import train_tokenizer
     base = folder / "base"
     data = base / "base_data_climbmix"
     if (folder / "done").exists():

@@ -43,7 +43,7 @@ ROW_GROUP = 1024
 
 def _documents(corpus, seed):
     if corpus == "demo":
-        from preflight.iac_corpus import iter_documents
+        from preflight.demo.iac_corpus import iter_documents
         yield from iter_documents(seed)
     else:
         while True:

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from preflight.hardware.memory import DEFAULT_CONSTANTS, Constants, estimate_memory  # noqa: E402
 from preflight.hardware.precision import Recipe  # noqa: E402
-from preflight.params import ParamCount, Shape  # noqa: E402
+from preflight.sizing.params import ParamCount, Shape  # noqa: E402
 
 GiB = 2**30
 SOFTCAP = 15.0

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from preflight.checklist.finding import OK, fail, warn
+
 # ----------------------------------------------------------------------------------------------
 # The eras, newest first, with what each one does differently.
 
@@ -128,3 +130,15 @@ def load_checkout(root: Path) -> Checkout:
     root = Path(root).expanduser().resolve()
     era = detect_era(root)
     return Checkout(root=root, era=era or HEAD, detected=era is not None)
+
+
+def checkout_verdict(settings):
+    """Step 0: a checkout given with --nanochat-dir must be one; none found only warns."""
+    checkout = settings.checkout
+    if checkout.detected:
+        return OK
+    message = (f"no nanochat checkout at {checkout.root} (no nanochat/dataset.py): pass "
+               f"--nanochat-dir or run from the checkout")
+    if settings.nanochat_dir_given:
+        return fail(message)
+    return warn(f"{message}; assuming the {checkout.era.label} layout")

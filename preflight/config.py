@@ -1,15 +1,17 @@
-"""Resolved locations and thresholds: one immutable object that every step reads.
+"""Resolved locations and thresholds (`Settings`, one immutable object every step reads), and the
+one option table that the checklist (pytest), `launch.py` and the `preflight` commands all read.
 
 The thresholds are declared once here; the pytest plugin turns them into ini options (set in
-pytest.ini, overridable with `-o name=value`) and the `preflight` command uses their defaults.
+pytest.ini, overridable with `-o name=value`) and the `preflight` commands use their defaults.
 """
 
 import argparse
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from .checkout import Checkout, load_checkout, resolve_base_dir
+from preflight.checkout import Checkout, load_checkout, resolve_base_dir
 
 # name: (default, help). Every value is parsed with float() unless listed in TEXT_THRESHOLDS.
 THRESHOLDS = {
@@ -41,6 +43,88 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+# ----------------------------------------------------------------------------------------------
+# The option table. `where` says which commands take an option:
+#   check  - the checklist: `pytest checks`, `preflight check`, and launch.py, which passes it on
+#   data   - the data commands: `preflight info`, `scan`, `sanitize`
+#   scan   - the secret scanner's options: `preflight scan`, `sanitize` (and the checklist's ini)
+#   launch - launch.py / `preflight launch` alone
+
+@dataclass(frozen=True)
+class Option:
+    flags: tuple
+    where: frozenset
+    kwargs: dict
+
+    @property
+    def dest(self) -> str:
+        return self.flags[0].lstrip("-").replace("-", "_")
+
+
+def _option(*flags, where, **kwargs) -> Option:
+    return Option(flags, frozenset(where.split()), kwargs)
+
+
+OPTIONS = (
+    _option("--base-dir", where="check data launch",
+            help="nanochat base dir (default: $NANOCHAT_BASE_DIR, else ~/.cache/nanochat)"),
+    _option("--nanochat-dir", where="check data launch",
+            help="the nanochat checkout (default: the current directory)"),
+    _option("--data-dir", where="data", type=Path,
+            help="read the shards from this folder instead of the base dir's"),
+    _option("--gpus", where="check data launch", type=positive_int,
+            help="GPUs (ranks) per node (default: the GPUs found here, else 8 as the speedrun)"),
+    _option("--nodes", where="check launch", type=positive_int, default=1,
+            help="nodes of a multi-node (Slurm) run, ranks = --nodes x --gpus (default 1); more "
+                 "than one needs a torchrun command, not a script"),
+    _option("--target-gpu", where="check launch",
+            help="plan for this GPU model instead of probing (see `preflight gpus`)"),
+    _option("--script", where="check launch",
+            help="the launch script to check and run (default: the best one the checkout offers)"),
+    _option("--reports-dir", where="check data launch",
+            help="where the reports, findings and logs go (default: reports/ beside launch.py in "
+                 "a clone of nanochat-preflight, else ./reports)"),
+    _option("--secrets-rules", "--rules", where="check scan launch", action="append", type=Path,
+            metavar="TOML", help="extra secret rules in gitleaks TOML format (repeatable)"),
+    _option("--secrets-baseline", "--baseline", where="check scan launch", type=Path,
+            help="file of reviewed finding fingerprints to leave alone"),
+    _option("--secrets-allow-ip", "--allow-ip", where="check scan launch", action="append",
+            metavar="IP_OR_CIDR", help="a public address that is not a secret (repeatable; added "
+                                       "to the built-in public resolvers)"),
+    _option("--b64-min-len", where="scan", type=int,
+            help="shortest base64 blob the scan decodes and rescans (default: ini "
+                 "secrets_b64_min_len, else built-in)"),
+    _option("--b64-min-entropy", where="scan", type=float,
+            help="least entropy of such a blob (default: ini secrets_b64_min_entropy, else built-in)"),
+    _option("--strict-warnings", where="check launch", action="store_true",
+            help="turn every pre-flight warning into a failure (for CI)"),
+)
+
+
+def add_options(add, where: str) -> None:
+    """Declare the options of `where` with `add` (argparse's add_argument or pytest's addoption)."""
+    for option in OPTIONS:
+        if where in option.where:
+            add(*option.flags, dest=option.dest, **option.kwargs)
+
+
+def checklist_args(values) -> list:
+    """The checklist options set in `values` (an argparse namespace) as command-line words."""
+    words = []
+    for option in OPTIONS:
+        value = getattr(values, option.dest, None)
+        if "check" not in option.where or value in (None, False, []):
+            continue
+        if value is True:
+            words.append(option.flags[0])
+        else:
+            words += [f"{option.flags[0]}={v}" for v in (value if isinstance(value, list) else [value])]
+    return words
+
+
+# ----------------------------------------------------------------------------------------------
+# Settings
+
 def parse_threshold(name: str, raw):
     """The typed value of a threshold given as text (ini / -o) or as its default."""
     if name in TEXT_THRESHOLDS:
@@ -65,25 +149,22 @@ def parse_depth_table(text: str) -> list:
     return sorted(pairs)
 
 
-def default_gpus(target_gpu=None) -> int:
-    """Ranks when --gpus is not given: the GPUs of this machine, else nanochat's speedrun 8."""
-    if target_gpu:
-        return SPEEDRUN_GPUS
-    from .hardware.probe import probe
-    return probe(with_torch=False).count or SPEEDRUN_GPUS
-
-
 def default_cache_dir() -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or Path("~/.cache").expanduser()
     return Path(os.environ.get("PREFLIGHT_CACHE_DIR") or Path(root) / "nanochat-preflight")
+
+
+def default_reports_dir() -> Path:
+    """reports/ beside launch.py when this package runs from a clone of the project, else ./reports."""
+    clone = Path(__file__).resolve().parent.parent
+    return clone / "reports" if (clone / "launch.py").is_file() else Path.cwd() / "reports"
 
 
 @dataclass(frozen=True)
 class Settings:
     base_dir: Path
     checkout: Checkout
-    gpus: int                     # GPUs (ranks) per node
-    gpus_given: bool              # --gpus was on the command line
+    gpus_option: int              # --gpus, or None
     reports_dir: Path
     cache_dir: Path
     thresholds: dict = field(default_factory=dict)
@@ -94,6 +175,21 @@ class Settings:
     script: str = None            # launch script chosen on the command line
     nodes: int = 1                # nodes of a multi-node (Slurm) run
     nanochat_dir_given: bool = False  # --nanochat-dir was on the command line
+
+    @property
+    def gpus_given(self) -> bool:
+        return self.gpus_option is not None
+
+    @cached_property
+    def gpus(self) -> int:
+        """GPUs (ranks) per node: --gpus; else, without --target-gpu, the GPUs found here (NVML,
+        probed on first use only); else nanochat's speedrun 8."""
+        if self.gpus_option:
+            return self.gpus_option
+        if self.target_gpu:
+            return SPEEDRUN_GPUS
+        from preflight.hardware.probe import probe
+        return probe(with_torch=False).count or SPEEDRUN_GPUS
 
     @property
     def ranks(self) -> int:
@@ -112,8 +208,8 @@ class Settings:
         return self.thresholds[name]
 
 
-def build_settings(*, base_dir=None, nanochat_dir=None, gpus=None, reports_dir="reports",
-                   cache_dir=None, thresholds=None, **extra) -> Settings:
+def build_settings(*, base_dir=None, nanochat_dir=None, gpus=None, reports_dir=None,
+                   cache_dir=None, thresholds=None, nodes=None, **extra) -> Settings:
     """Settings from raw option values; unknown thresholds are an error, missing ones default."""
     values = {name: parse_threshold(name, default) for name, (default, _) in THRESHOLDS.items()}
     for name, raw in (thresholds or {}).items():
@@ -124,11 +220,24 @@ def build_settings(*, base_dir=None, nanochat_dir=None, gpus=None, reports_dir="
     return Settings(
         base_dir=resolve_base_dir(base_dir),
         checkout=load_checkout(Path(nanochat_dir or ".")),
-        gpus=int(gpus) if gpus else default_gpus(extra.get("target_gpu")),
-        gpus_given=bool(gpus),
+        gpus_option=int(gpus) if gpus else None,
         nanochat_dir_given=bool(nanochat_dir),
-        reports_dir=Path(reports_dir),
+        reports_dir=Path(reports_dir) if reports_dir else default_reports_dir(),
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         thresholds=values,
+        nodes=nodes or 1,
         **extra,
     )
+
+
+def settings_from_args(args, **extra) -> Settings:
+    """Settings from a parsed command line of the option table (any command's subset of it)."""
+    get = lambda name: getattr(args, name, None)  # noqa: E731
+    thresholds = {name: value for name, value in (("secrets_b64_min_len", get("b64_min_len")),
+                  ("secrets_b64_min_entropy", get("b64_min_entropy"))) if value is not None}
+    return build_settings(
+        base_dir=get("base_dir"), nanochat_dir=get("nanochat_dir"), gpus=get("gpus"),
+        nodes=get("nodes"), reports_dir=get("reports_dir"), thresholds=thresholds,
+        secrets_rules=tuple(get("secrets_rules") or ()), secrets_baseline=get("secrets_baseline"),
+        secrets_allow_ips=tuple(get("secrets_allow_ip") or ()), target_gpu=get("target_gpu"),
+        script=get("script"), **extra)

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from preflight.iac_corpus import generate_documents
+from preflight.demo.iac_corpus import generate_documents
 from workspaces import DOCS_PER_SHARD, N_SHARDS, Workspace, build_workspace
 
 

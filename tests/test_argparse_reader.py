@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lint_helpers import BASE_TRAIN_ARGPARSE, BASE_TRAIN_CONFIGURATOR, GUARD, write
-from preflight.argparse_reader import UNKNOWN, ParserReadError, read_parser
+from preflight.readers.argparse_reader import UNKNOWN, ParserReadError, read_parser
 
 NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 

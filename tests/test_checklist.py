@@ -9,8 +9,8 @@ import pytest
 import tiktoken
 import torch
 
-from preflight.shard_writer import write_shard
-from preflight.tokenizer_training import train_tokenizer
+from preflight.data.shard_writer import write_shard
+from preflight.tokenizer.training import train_tokenizer
 
 from workspaces import run_checklist
 
@@ -49,7 +49,7 @@ def _not_run_after(run, name):
 def test_no_shards(workspace):
     shutil.rmtree(workspace.data)
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_shards_found")
+    _not_run_after(run, "test_10_data::test_shards_found")
     assert "no parquet shards found" in run.output and "nanochat.dataset" in run.output
 
 
@@ -57,7 +57,7 @@ def test_one_shard(workspace):
     for p in workspace.shards()[1:]:
         p.unlink()
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_at_least_two_shards")
+    _not_run_after(run, "test_10_data::test_at_least_two_shards")
     assert "train split is empty" in run.output
 
 
@@ -65,7 +65,7 @@ def test_truncated_shard(workspace):
     path = workspace.shards()[1]
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_shards_readable[files-open]")
+    _not_run_after(run, "test_10_data::test_shards_readable[files-open]")
     assert "shard_00001.parquet: not a readable parquet file" in run.output
 
 
@@ -77,7 +77,7 @@ def test_corrupt_page(workspace):
     data[start:start + 64] = bytes(64)
     path.write_bytes(bytes(data))
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_shards_readable[every-page-decodes]")
+    _not_run_after(run, "test_10_data::test_shards_readable[every-page-decodes]")
     assert "shard_00002.parquet: row group 1 (rows 64-127) cannot be decoded" in run.output
 
 
@@ -86,7 +86,7 @@ def test_no_text_column(workspace):
     table = pq.read_table(path)
     pq.write_table(pa.table({"content": table.column("text")}), path)
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_shards_readable[text-column]")
+    _not_run_after(run, "test_10_data::test_shards_readable[text-column]")
     assert "shard_00000.parquet: no `text` column (columns: content)" in run.output
 
 
@@ -94,7 +94,7 @@ def test_text_column_not_a_string(workspace):
     path = workspace.shards()[0]
     pq.write_table(pa.table({"text": pa.array([1, 2, 3])}), path)
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_shards_readable[text-column]")
+    _not_run_after(run, "test_10_data::test_shards_readable[text-column]")
     assert "is int64, not a string" in run.output
 
 
@@ -103,13 +103,13 @@ def test_tiny_data(workspace):
         write_shard(p, [f"resource \"null_resource\" \"r{i}_{j}\" {{}}" for j in range(200)],
                     row_group_size=64)
     run = run_checklist(workspace)
-    _not_run_after(run, "test_10_dataset::test_enough_text")
+    _not_run_after(run, "test_10_data::test_enough_text")
     assert "far too little to train on" in run.output
 
 
 def test_rank_without_validation_data(workspace):
     run = run_checklist(workspace, "--gpus=8")
-    _not_run_after(run, "test_10_dataset::test_every_rank_gets_data")
+    _not_run_after(run, "test_10_data::test_every_rank_gets_data")
     assert "ranks 4..7 get no data" in run.output
 
 
@@ -118,7 +118,7 @@ def test_no_tokenizer(workspace):
     run = run_checklist(workspace)
     assert run.code == 1 and run.first_failure() == "test_30_tokenizer::test_tokenizer_loads", run.output
     assert "python -m scripts.tok_train" in run.output
-    assert any("test_50_sizing" in n for n in run.summary["not_run"])
+    assert any("test_40_sizing" in n for n in run.summary["not_run"])
 
 
 class _RunsCode:
@@ -192,14 +192,14 @@ def test_warnings_become_failures_in_strict_mode(workspace):
     assert relaxed.code == 0 and "leftover *.tmp" in relaxed.output
     assert any(w["category"] == "DataWarning" for w in relaxed.summary["warnings"])
     strict = run_checklist(workspace, "--strict-warnings")
-    assert strict.code == 1 and strict.first_failure() == "test_10_dataset::test_dataset_hygiene"
+    assert strict.code == 1 and strict.first_failure() == "test_10_data::test_dataset_hygiene"
 
 
 def test_mistyped_warning_class_is_caught(workspace):
     guard = ("-W", "error::pytest.PytestConfigWarning")
     assert run_checklist(workspace, *guard).code == 0
-    typo = run_checklist(workspace, *guard, "-W", "error::preflight.warnings.Nope")
-    assert typo.code != 0 and "preflight.warnings.Nope" in typo.output
+    typo = run_checklist(workspace, *guard, "-W", "error::preflight.checklist.warnings.Nope")
+    assert typo.code != 0 and "preflight.checklist.warnings.Nope" in typo.output
 
 
 def test_bad_threshold_is_one_line(workspace):

@@ -7,7 +7,7 @@ import sys
 
 import pyarrow.parquet as pq
 
-from preflight.shard_writer import write_shard
+from preflight.data.shard_writer import write_shard
 from workspaces import run_checklist
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8Hs9xKpL"
@@ -33,7 +33,7 @@ def test_info_fails_on_one_shard(workspace):
     for p in workspace.shards()[1:]:
         p.unlink()
     code, out = _preflight(workspace, "info")
-    assert code == 1 and "only one shard" in out and "Traceback" not in out
+    assert code == 1 and "train split is empty" in out and "Traceback" not in out
 
 
 def test_scan_sanitize_scan(workspace):

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from preflight.datapass import LENGTH_BINS, read_shard, run_pass
-from preflight.shard_writer import write_shard
-from preflight.shards import index_gaps, leftover_tmp_files, list_shards
+from preflight.data.datapass import LENGTH_BINS, read_shard, run_pass
+from preflight.data.shard_writer import write_shard
+from preflight.data.shards import index_gaps, leftover_tmp_files, list_shards
 
 docs_strategy = st.lists(st.one_of(st.text(max_size=300), st.just("")), min_size=1, max_size=60)
 

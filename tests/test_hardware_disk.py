@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 from preflight.hardware.disk import (SAVE_OVERHEAD, checkpoint_size, nearest_existing, plan_disk,
                                      save_count, writable)
 from preflight.hardware.precision import Recipe
-from preflight.params import ParamCount, Shape
+from preflight.sizing.params import ParamCount, Shape
 
 V, D = 1024, 64
 TENSORS = [

@@ -12,7 +12,7 @@ from preflight.hardware.gpus import parse_target
 from preflight.hardware.memory import (Constants, batch_sizes_allowed, estimate_memory,
                                        grad_accum_steps, largest_fitting_batch, param_tensors)
 from preflight.hardware.precision import Recipe
-from preflight.params import ParamCount, Shape, formula_count, model_shape
+from preflight.sizing.params import ParamCount, Shape, formula_count, model_shape
 
 BF16 = Recipe()
 FP32 = Recipe(compute_dtype="float32", embed_dtype="float32")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from preflight.config import build_settings
-from preflight.demo import CHECKOUT_FILES
+from preflight.demo.workspace import CHECKOUT_FILES
 from preflight.hardware.disk import checkpoint_size
 from preflight.hardware.gpus import parse_target
 from preflight.hardware.memory import estimate_memory
@@ -15,8 +15,8 @@ from preflight.hardware.plan import plan_hardware
 from preflight.hardware.precision import Recipe, training_recipe
 from preflight.hardware.probe import Gpu, GpuFacts, GpuProcess, target_facts
 from preflight.hardware.runargs import RunArgs, run_args
-from preflight.horizon import horizon_from_call
-from preflight.params import count_params, formula_count, model_shape
+from preflight.sizing.horizon import horizon_from_call
+from preflight.sizing.params import count_params, formula_count, model_shape
 
 from standin_models import HEAD_GPT
 from workspaces import run_checklist
@@ -162,9 +162,11 @@ def test_disk_counts_every_save(home, d20):
 def test_checklist_skips_gpu_checks_without_a_gpu(workspace):
     result = run_checklist(workspace, env_extra={"CUDA_VISIBLE_DEVICES": ""})
     outcomes = {k.split("::")[1]: v for k, v in result.outcomes.items() if "hardware" in k}
-    assert outcomes["test_enough_gpus"] == outcomes["test_memory_fits"] == "skipped", result.output
-    assert outcomes["test_batch_divides"] == outcomes["test_vocab_divides_by_ranks"] == "passed"
-    assert outcomes["test_disk_space_for_checkpoints"] == "passed"
+    assert outcomes["test_hardware[enough-gpus]"] == outcomes["test_hardware[memory-fits]"] == \
+        "skipped", result.output
+    assert outcomes["test_hardware[batch-divides]"] == \
+        outcomes["test_hardware[vocab-divides-by-ranks]"] == "passed"
+    assert outcomes["test_hardware[disk-space-for-checkpoints]"] == "passed"
     hardware = result.summary["facts"]["hardware"]
     assert hardware["findings"]["gpus"]["status"] == "skip" and "no GPU" in hardware["findings"]["gpus"]["message"]
     row = next(r for r in result.summary["table"] if r["row"] == "Hardware")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from lint_helpers import BASE_TRAIN_ARGPARSE, make_checkout, param_cache, write
-from preflight.argparse_reader import UNKNOWN
+from preflight.readers.argparse_reader import UNKNOWN
 from preflight.checkout import load_checkout
-from preflight.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
-from preflight.script_lint import base_train_of, find_calls
+from preflight.sizing.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
+from preflight.launch.lint import base_train_of, find_calls
 
 NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 V = 32768

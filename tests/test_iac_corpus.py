@@ -1,4 +1,4 @@
-"""preflight.iac_corpus: varied, deterministic, clean synthetic IaC documents."""
+"""preflight.demo.iac_corpus: varied, deterministic, clean synthetic IaC documents."""
 
 import ipaddress
 import re
@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from preflight.iac_corpus import generate_documents, iter_documents
+from preflight.demo.iac_corpus import generate_documents, iter_documents
 
 N = 3000
 

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 
 from preflight.config import build_settings
-from preflight.demo import CHECKOUT_FILES
-from preflight.horizon import horizon_from_call
-from preflight.launcher import generated_command, launch_candidates, reminders
-from preflight.params import count_params, model_shape
+from preflight.demo.workspace import CHECKOUT_FILES
+from preflight.sizing.horizon import horizon_from_call
+from preflight.launch.candidates import generated_command, launch_candidates, reminders
+from preflight.sizing.params import count_params, model_shape
 
 V0_TRAIN = '''depth = 20
 device_batch_size = 32

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from preflight.checkout import FEB, HEAD, V0, Checkout, load_checkout
-from preflight.params import count_params, formula_count, meta_count, model_shape
+from preflight.sizing.params import count_params, formula_count, meta_count, model_shape
 
 # (era, vocab, depth) -> (total, horizon params), as counted from nanochat's own model classes.
 REAL_COUNTS = {

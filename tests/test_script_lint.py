@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lint_helpers import GUARD, make_checkout, param_cache, write
-from preflight.argparse_reader import UNKNOWN
-from preflight.bash_reader import Shell, read_commands
+from preflight.readers.argparse_reader import UNKNOWN
+from preflight.readers.bash_reader import Shell, read_commands
 from preflight.checkout import load_checkout
-from preflight.launch_calls import parse_command
-from preflight.script_lint import find_calls, lint_command, lint_script, looks_offline
+from preflight.launch.lint_calls import parse_command
+from preflight.launch.lint import find_calls, lint_command, lint_script, looks_offline
 
 NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -43,8 +43,8 @@ def lint(ws, text, name="run.sh", **kw):
     return lint_script(path, ws["checkout"], ws["base"], **kw)
 
 
-def kinds(problems, severity=None):
-    return [p.kind for p in problems if severity in (None, p.severity)]
+def kinds(problems, status=None):
+    return [p.kind for p in problems if status in (None, p.status)]
 
 
 CLEAN = """\
@@ -73,7 +73,7 @@ def test_renamed_flag_names_line_flag_and_closest(ws):
     problems = lint(ws, CLEAN.replace("--device-batch-size=16", "--device_batch_size=16"))
     assert kinds(problems) == ["unknown-flag"]
     p = problems[0]
-    assert p.severity == "error" and p.line == 9
+    assert p.status == "fail" and p.line == 9
     assert "run.sh:9" in p.message and "--device_batch_size" in p.message
     assert "closest valid flag: --device-batch-size" in p.message
 
@@ -82,9 +82,9 @@ def test_abbreviated_flags(ws):
     problems = lint(ws, CLEAN.replace("--save-every=500", "--save-every=500 --model d12")
                     .replace('--run="$WANDB_RUN"', '--run="$WANDB_RUN" --model=x'))
     by_kind = {p.kind: p for p in problems}
-    assert by_kind["abbreviation"].severity == "warning" and "--model-tag" in \
+    assert by_kind["abbreviation"].status == "warn" and "--model-tag" in \
         by_kind["abbreviation"].message
-    assert by_kind["ambiguous"].severity == "error" and by_kind["ambiguous"].line == 11
+    assert by_kind["ambiguous"].status == "fail" and by_kind["ambiguous"].line == 11
     assert "--model-tag" in by_kind["ambiguous"].message and "--model-step" in \
         by_kind["ambiguous"].message
 
@@ -133,14 +133,14 @@ def test_plain_python_keeps_the_double_dash(ws):
 
 def test_read_prompt_under_set_e(ws):
     prompt = 'read -p "Continue training? [y/N] " ANSWER\n'
-    assert [(p.kind, p.severity, p.line) for p in lint(ws, CLEAN + prompt)] == \
-        [("read-prompt", "error", 13)]
+    assert [(p.kind, p.status, p.line) for p in lint(ws, CLEAN + prompt)] == \
+        [("read-prompt", "fail", 13)]
     guarded = CLEAN + prompt.strip() + " || true\n"
-    assert [(p.kind, p.severity) for p in lint(ws, guarded)] == [("read-prompt", "warning")]
+    assert [(p.kind, p.status) for p in lint(ws, guarded)] == [("read-prompt", "warn")]
     assert lint(ws, guarded + 'ANSWER="${ANSWER:-n}"\n') == []
     assert lint(ws, CLEAN + "while read -r line; do echo $line; done < /etc/hostname\n") == []
     interactive = lint(ws, CLEAN + prompt, interactive=True)
-    assert [p.severity for p in interactive] == ["warning"]
+    assert [p.status for p in interactive] == ["warn"]
 
 
 def test_read_prompt_without_set_e(ws):
@@ -174,7 +174,7 @@ def test_silent_symlink_into_a_real_folder(ws):
     data.mkdir()
     hookup = f'DATA_DIR={data}\nln -s "$DATA_DIR" ~/.cache/nanochat/base_data_climbmix\n'
     problems = lint(ws, CLEAN + hookup)
-    assert "silent-symlink" in kinds(problems, "error")
+    assert "silent-symlink" in kinds(problems, "fail")
     assert any(f"{ws['base']}/base_data_climbmix/iac_data" in p.message for p in problems)
     moved = lint(ws, CLEAN + "rm -rf ~/.cache/nanochat/base_data_climbmix\n" + hookup,
                  data_dir=data)
@@ -234,7 +234,7 @@ def test_offline_steps(ws):
     messages = " ".join(p.message for p in problems if p.kind == "offline")
     assert "dataset shards" in messages and "eval_bundle" in messages
     assert "task datasets" in messages and "https://example.org/x.jsonl" in messages
-    assert {p.severity for p in problems} == {"warning"}
+    assert {p.status for p in problems} == {"warn"}
     (ws["base"] / "eval_bundle").mkdir()
     assert "eval_bundle" not in " ".join(p.message for p in lint(ws, script, offline="x"))
     assert lint(ws, script, offline="") == []
@@ -369,7 +369,7 @@ def test_real_head_speedrun(tmp_path, cache):
     problems = lint_script(NC / "head/runs/speedrun.sh", load_checkout(NC / "head"),
                            home / ".cache/nanochat", environ={"HOME": str(home)}, offline="",
                            cache_dir=cache)
-    assert kinds(problems, "error") == []
+    assert kinds(problems, "fail") == []
     assert sorted(kinds(problems)) == ["no-errexit", "no-save-every"]
 
 
@@ -396,6 +396,6 @@ python -m nanochat.report generate
 """)
     problems = lint_script(path, load_checkout(NC / "feb"), base, data_dir=data,
                            environ={"HOME": str(home)}, offline="", cache_dir=cache)
-    errors = [(p.kind, p.line) for p in problems if p.severity == "error"]
+    errors = [(p.kind, p.line) for p in problems if p.status == "fail"]
     assert ("silent-symlink", 5) in errors and ("read-prompt", 6) in errors
     assert [k for k, line in errors if line == 11] == ["unknown-flag"] * 3

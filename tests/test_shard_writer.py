@@ -1,4 +1,4 @@
-"""preflight.shard_writer: shards in nanochat's exact parquet layout, written atomically."""
+"""preflight.data.shard_writer: shards in nanochat's exact parquet layout, written atomically."""
 
 import os
 
@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from preflight import shard_writer as SW
-from preflight.iac_corpus import generate_documents
+from preflight.data import shard_writer as SW
+from preflight.demo.iac_corpus import generate_documents
 
 texts = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200), max_size=120)
 

@@ -18,8 +18,9 @@ import pytest
 import submitit
 from hypothesis import given, strategies as st
 
-from preflight import slurm
-from preflight.slurm import SlurmError
+from preflight.launch import slurm
+from preflight.launch.cli import parse_args
+from preflight.launch.slurm import SlurmError
 
 TORCHRUN = ["torchrun", "--standalone", "--nproc_per_node=8", "-m", "scripts.base_train", "--",
             "--depth=20", "--save-every=1000"]
@@ -30,9 +31,9 @@ RECORD = ("import json, os, sys; print('hello from the run'); "
 
 
 def slurm_args(*argv):
-    parser = argparse.ArgumentParser(prog="launch.py")
-    slurm.add_slurm_arguments(parser)
-    return parser.parse_args(list(argv))
+    args, extra = parse_args(list(argv))  # launch.py's own parser
+    assert not extra
+    return args
 
 
 @pytest.fixture

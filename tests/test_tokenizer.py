@@ -10,9 +10,9 @@ import tiktoken
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from preflight import tokenizer as T
-from preflight.iac_corpus import generate_documents
-from preflight.nanochat_constants import SPECIAL_TOKENS, SPLIT_PATTERN
+from preflight.tokenizer import integrity as I, load as L
+from preflight.demo.iac_corpus import generate_documents
+from preflight.tokenizer.constants import SPECIAL_TOKENS, SPLIT_PATTERN
 from tok_fixtures import (HF_DATA, VOCAB, hf_json_from_encoding, nanochat_specials, tokenizer_copy, trained_dir,
                           trained_encoding, write_encoding, write_json, write_state)
 
@@ -23,7 +23,7 @@ NANOCHAT_TEST_TEXT = ("Hello world! This is a test.\nNumbers: 123, 4567, 89\nCon
 
 @pytest.fixture(scope="module")
 def tok():
-    return T.load_tokenizer(trained_dir() / "tokenizer.pkl")
+    return L.load_tokenizer(trained_dir() / "tokenizer.pkl")
 
 
 def _ranks_and_specials():
@@ -37,25 +37,25 @@ def _ranks_and_specials():
 def test_find_prefers_the_pickle_nanochat_loads(tmp_path):
     folder = tokenizer_copy(tmp_path)
     write_json(folder / "tokenizer.json", {"model": {}})
-    assert T.find_tokenizer(folder, TRAIN) == folder / "tokenizer.pkl"
+    assert L.find_tokenizer(folder, TRAIN) == folder / "tokenizer.pkl"
 
 
 def test_find_falls_back_to_tokenizer_json(tmp_path):
     path = write_json(tmp_path / "tok" / "tokenizer.json", {"model": {}})
-    assert T.find_tokenizer(tmp_path / "tok", TRAIN) == path
+    assert L.find_tokenizer(tmp_path / "tok", TRAIN) == path
 
 
 def test_find_nothing_says_where_it_looked_and_how_to_train(tmp_path):
     (tmp_path / "tokenizer").mkdir()
-    with pytest.raises(T.TokenizerError) as err:
-        T.find_tokenizer(tmp_path / "tokenizer", TRAIN)
+    with pytest.raises(L.TokenizerError) as err:
+        L.find_tokenizer(tmp_path / "tokenizer", TRAIN)
     message = str(err.value)
     assert str(tmp_path / "tokenizer") in message and TRAIN in message and "\n" not in message
 
 
 def test_find_missing_folder(tmp_path):
-    with pytest.raises(T.TokenizerError, match="no tokenizer folder.*scripts.tok_train"):
-        T.find_tokenizer(tmp_path / "absent", TRAIN)
+    with pytest.raises(L.TokenizerError, match="no tokenizer folder.*scripts.tok_train"):
+        L.find_tokenizer(tmp_path / "absent", TRAIN)
 
 
 # -----------------------------------------------------------------------------
@@ -63,11 +63,11 @@ def test_find_missing_folder(tmp_path):
 
 def test_trained_tokenizer_loads_and_passes_every_check(tok):
     assert tok.n_vocab == VOCAB and tok.name == "rustbpe"
-    assert tok.pat_str == SPLIT_PATTERN and T.split_pattern_matches(tok)
+    assert tok.pat_str == SPLIT_PATTERN and I.split_pattern_matches(tok)
     assert tok.special_tokens == nanochat_specials(VOCAB - 9)
-    assert T.special_token_problems(tok) == []
-    assert T.vocab_problems(tok) == []
-    assert T.roundtrip_failures(tok, [NANOCHAT_TEST_TEXT]) == []
+    assert I.special_token_problems(tok) == []
+    assert I.vocab_problems(tok) == []
+    assert I.roundtrip_failures(tok, [NANOCHAT_TEST_TEXT]) == []
 
 
 def test_loaded_encoding_tokenizes_like_the_original(tok):
@@ -80,7 +80,7 @@ def test_loaded_encoding_tokenizes_like_the_original(tok):
 def test_every_pickle_protocol_loads(tmp_path, protocol):
     ranks, specials = _ranks_and_specials()
     path = write_encoding(tmp_path / "tokenizer.pkl", ranks, specials, protocol=protocol)
-    loaded = T.load_tokenizer(path)
+    loaded = L.load_tokenizer(path)
     assert loaded.ranks == ranks and loaded.special_tokens == specials
 
 
@@ -106,8 +106,8 @@ def test_pickle_that_runs_a_command_is_refused_and_nothing_runs(tmp_path):
     marker = tmp_path / "pwned"
     path = tmp_path / "tokenizer.pkl"
     path.write_bytes(pickle.dumps(_RunsCode(f"touch {marker}")))
-    with pytest.raises(T.TokenizerError) as err:
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError) as err:
+        L.load_tokenizer(path)
     assert not marker.exists()
     message = str(err.value)
     assert f"{os.system.__module__}.system" in message and str(path) in message and "\n" not in message
@@ -120,8 +120,8 @@ def test_payload_hidden_inside_a_real_encoding_is_refused(tmp_path):
         "name": "rustbpe", "pat_str": SPLIT_PATTERN, "mergeable_ranks": ranks,
         "special_tokens": {**specials, "<|bos|>": _RunsCode(f"touch {marker}")}})
     assert b"tiktoken.core" in path.read_bytes() and b"Encoding" in path.read_bytes()
-    with pytest.raises(T.TokenizerError, match=f"refused.*{os.system.__module__}.system"):
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match=f"refused.*{os.system.__module__}.system"):
+        L.load_tokenizer(path)
     assert not marker.exists()
 
 
@@ -130,8 +130,8 @@ def test_eval_payloads_are_refused(tmp_path, monkeypatch, payload):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "tokenizer.pkl"
     path.write_bytes(pickle.dumps(payload))
-    with pytest.raises(T.TokenizerError, match="builtins.eval"):
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match="builtins.eval"):
+        L.load_tokenizer(path)
     assert not (tmp_path / "EVAL_MARKER").exists()
 
 
@@ -143,8 +143,8 @@ def test_eval_payloads_are_refused(tmp_path, monkeypatch, payload):
 def test_corrupt_pickles_give_one_line(tmp_path, content, reason):
     path = tmp_path / "tokenizer.pkl"
     path.write_bytes(content)
-    with pytest.raises(T.TokenizerError, match=reason) as err:
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match=reason) as err:
+        L.load_tokenizer(path)
     assert "\n" not in str(err.value) and str(path) in str(err.value)
 
 
@@ -152,8 +152,8 @@ def test_truncated_real_pickle(tmp_path):
     data = (trained_dir() / "tokenizer.pkl").read_bytes()
     path = tmp_path / "tokenizer.pkl"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(T.TokenizerError, match="not a readable tiktoken pickle"):
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match="not a readable tiktoken pickle"):
+        L.load_tokenizer(path)
 
 
 def test_reference_to_a_builtin_encoding_is_not_a_trained_tokenizer(tmp_path):
@@ -163,8 +163,8 @@ def test_reference_to_a_builtin_encoding_is_not_a_trained_tokenizer(tmp_path):
             + pickle.SHORT_BINUNICODE + bytes([len(name)]) + name + pickle.BUILD + pickle.STOP)
     path = tmp_path / "tokenizer.pkl"
     path.write_bytes(data)
-    with pytest.raises(T.TokenizerError, match="cl100k_base"):
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match="cl100k_base"):
+        L.load_tokenizer(path)
 
 
 def _state(**changes):
@@ -177,8 +177,8 @@ def _state(**changes):
 def test_state_pickle_helper_is_a_faithful_encoding_pickle(tmp_path):
     path = write_state(tmp_path / "tokenizer.pkl", _state())
     assert path.read_bytes() == pickle.dumps(trained_encoding())
-    loaded = T.load_tokenizer(path)
-    assert loaded.special_tokens == nanochat_specials(VOCAB - 9) and T.vocab_problems(loaded) == []
+    loaded = L.load_tokenizer(path)
+    assert loaded.special_tokens == nanochat_specials(VOCAB - 9) and I.vocab_problems(loaded) == []
 
 
 @pytest.mark.parametrize("changes, reason", [
@@ -188,29 +188,29 @@ def test_state_pickle_helper_is_a_faithful_encoding_pickle(tmp_path):
     ({"pat_str": "(unclosed"}, "tiktoken cannot build an encoding"),
 ])
 def test_bad_states_are_rejected(tmp_path, changes, reason):
-    with pytest.raises(T.TokenizerError, match=reason):
-        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(**changes)))
+    with pytest.raises(L.TokenizerError, match=reason):
+        L.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(**changes)))
 
 
 def test_state_without_its_fields(tmp_path):
-    with pytest.raises(T.TokenizerError, match="lacks name/pat_str"):
-        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", {"name": "rustbpe"}))
+    with pytest.raises(L.TokenizerError, match="lacks name/pat_str"):
+        L.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", {"name": "rustbpe"}))
 
 
 def test_duplicate_ids_are_refused_before_tiktoken_panics(tmp_path, capfd):
     ranks, _ = _ranks_and_specials()
     ranks[b"not a merge"] = ranks[b"a"]
-    with pytest.raises(T.TokenizerError, match="1 regular tokens share an id"):
-        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(mergeable_ranks=ranks)))
+    with pytest.raises(L.TokenizerError, match="1 regular tokens share an id"):
+        L.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(mergeable_ranks=ranks)))
     twins = nanochat_specials(VOCAB - 9) | {"<|output_end|>": VOCAB - 9}
-    with pytest.raises(T.TokenizerError, match="1 special tokens share an id"):
-        T.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(special_tokens=twins)))
+    with pytest.raises(L.TokenizerError, match="1 special tokens share an id"):
+        L.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(special_tokens=twins)))
     assert "panicked" not in capfd.readouterr().err
 
 
 def test_unreadable_file(tmp_path):
-    with pytest.raises(T.TokenizerError, match="cannot be read"):
-        T.load_tokenizer(tmp_path / "tokenizer.pkl")
+    with pytest.raises(L.TokenizerError, match="cannot be read"):
+        L.load_tokenizer(tmp_path / "tokenizer.pkl")
 
 
 # -----------------------------------------------------------------------------
@@ -219,16 +219,16 @@ def test_unreadable_file(tmp_path):
 def test_missing_special_token(tmp_path):
     ranks, specials = _ranks_and_specials()
     del specials["<|python_end|>"]
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
-    problems = T.special_token_problems(tok)
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
+    problems = I.special_token_problems(tok)
     assert any("<|python_end|>" in p and "missing" in p for p in problems)
 
 
 def test_swapped_special_tokens(tmp_path):
     ranks, specials = _ranks_and_specials()
     specials["<|bos|>"], specials["<|user_start|>"] = specials["<|user_start|>"], specials["<|bos|>"]
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
-    problems = T.special_token_problems(tok)
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
+    problems = I.special_token_problems(tok)
     assert len(problems) == 2
     assert f"<|bos|> has id {VOCAB - 8}, nanochat expects {VOCAB - 9}" in problems[0]
 
@@ -236,17 +236,17 @@ def test_swapped_special_tokens(tmp_path):
 def test_specials_first_instead_of_last(tmp_path):
     ranks, _ = _ranks_and_specials()
     shifted = {token: rank + 9 for token, rank in ranks.items()}
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", shifted, nanochat_specials(0)))
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", shifted, nanochat_specials(0)))
     assert tok.n_vocab == VOCAB
-    assert len(T.special_token_problems(tok)) == 9
-    assert T.vocab_problems(tok) == []  # a complete id space, just ordered differently
+    assert len(I.special_token_problems(tok)) == 9
+    assert I.vocab_problems(tok) == []  # a complete id space, just ordered differently
 
 
 def test_foreign_special_token_is_reported(tmp_path):
     ranks, specials = _ranks_and_specials()
     specials["<|endoftext|>"] = VOCAB
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
-    problems = T.special_token_problems(tok)
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
+    problems = I.special_token_problems(tok)
     assert any("unexpected special token <|endoftext|>" in p for p in problems)
     assert sum("nanochat expects" in p for p in problems) == 9  # the extra id shifted n_vocab
 
@@ -254,28 +254,28 @@ def test_foreign_special_token_is_reported(tmp_path):
 def test_hole_in_the_id_space(tmp_path):
     ranks, specials = _ranks_and_specials()
     moved = {name: token_id + 5 for name, token_id in specials.items()}
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, moved))
-    problems = T.vocab_problems(tok)
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, moved))
+    problems = I.vocab_problems(tok)
     assert problems == [f"5 ids below n_vocab={VOCAB + 5} have no token: {VOCAB - 9}..{VOCAB - 5}"]
 
 
 def test_missing_byte_token_is_reported_and_never_crashes(tmp_path):
     ranks, specials = _ranks_and_specials()
     del ranks[b"\xc3"]  # the lead byte of "é", "ü", "ß"...
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
-    assert any("0xc3" in p for p in T.vocab_problems(tok))
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials))
+    assert any("0xc3" in p for p in I.vocab_problems(tok))
     docs = ["plain ascii", "café", "", "Straße"]
-    assert T.roundtrip_failures(tok, docs) == [1, 3]
-    with pytest.raises(T.TokenizerError, match="document 1"):
-        T.compression(tok, docs)
-    assert T.compression(tok, ["plain ascii", ""])[0] == 11
+    assert I.roundtrip_failures(tok, docs) == [1, 3]
+    with pytest.raises(L.TokenizerError, match="document 1"):
+        I.compression(tok, docs)
+    assert I.compression(tok, ["plain ascii", ""])[0] == 11
 
 
 def test_other_split_pattern_is_detected(tmp_path):
     ranks, specials = _ranks_and_specials()
     gpt4 = SPLIT_PATTERN.replace(r"\p{N}{1,2}", r"\p{N}{1,3}")
-    tok = T.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials, pat_str=gpt4))
-    assert not T.split_pattern_matches(tok)
+    tok = L.load_tokenizer(write_encoding(tmp_path / "tokenizer.pkl", ranks, specials, pat_str=gpt4))
+    assert not I.split_pattern_matches(tok)
 
 
 # -----------------------------------------------------------------------------
@@ -284,24 +284,24 @@ def test_other_split_pattern_is_detected(tmp_path):
 def test_real_hugging_face_tokenizer_json_tokenizes_like_the_hf_library():
     # tok_data/hf_tokenizer.json was written by the `tokenizers` library itself, trained as old
     # nanochat's HuggingFaceTokenizer did; the expected ids are what that library produced
-    tok = T.load_tokenizer(HF_DATA / "hf_tokenizer.json")
+    tok = L.load_tokenizer(HF_DATA / "hf_tokenizer.json")
     expected = json.loads((HF_DATA / "hf_tokenizer_expected.json").read_text())
     for sample in expected["samples"]:
         assert tok.encode_batch([sample["text"]]) == [sample["ids"]]
-    assert tok.n_vocab == 512 and T.split_pattern_matches(tok)
-    assert T.vocab_problems(tok) == []
+    assert tok.n_vocab == 512 and I.split_pattern_matches(tok)
+    assert I.vocab_problems(tok) == []
     # HF's trainer puts the special tokens first: nanochat expects them last
-    problems = T.special_token_problems(tok)
+    problems = I.special_token_problems(tok)
     assert len(problems) == 9 and "<|bos|> has id 0, nanochat expects 503" in problems[0]
 
 
 @pytest.mark.parametrize("merges_as_strings", [False, True])
 def test_tokenizer_json_of_a_trained_tokenizer_matches_the_pickle(tmp_path, tok, merges_as_strings):
     doc = hf_json_from_encoding(trained_encoding(), merges_as_strings=merges_as_strings)
-    from_json = T.load_tokenizer(write_json(tmp_path / "tokenizer.json", doc))
+    from_json = L.load_tokenizer(write_json(tmp_path / "tokenizer.json", doc))
     docs = generate_documents(20, seed=5) + [NANOCHAT_TEST_TEXT]
     assert from_json.encode_batch(docs) == tok.encode_batch(docs)
-    assert from_json.special_tokens == tok.special_tokens and T.special_token_problems(from_json) == []
+    assert from_json.special_tokens == tok.special_tokens and I.special_token_problems(from_json) == []
 
 
 @pytest.mark.parametrize("mutate, reason", [
@@ -316,16 +316,16 @@ def test_tokenizer_json_that_cannot_be_checked(tmp_path, mutate, reason):
     doc = hf_json_from_encoding(trained_encoding())
     mutate(doc)
     path = write_json(tmp_path / "tokenizer.json", doc)
-    with pytest.raises(T.TokenizerError, match=reason) as err:
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match=reason) as err:
+        L.load_tokenizer(path)
     assert str(path) in str(err.value)
 
 
 def test_tokenizer_json_that_is_not_json(tmp_path):
     path = tmp_path / "tokenizer.json"
     path.write_text("{ not json")
-    with pytest.raises(T.TokenizerError, match="not a Hugging Face tokenizer.json"):
-        T.load_tokenizer(path)
+    with pytest.raises(L.TokenizerError, match="not a Hugging Face tokenizer.json"):
+        L.load_tokenizer(path)
 
 
 # -----------------------------------------------------------------------------
@@ -341,7 +341,7 @@ docs_strategy = st.lists(st.one_of(odd_text, st.sampled_from(["", " ", "\n\n", "
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(docs=docs_strategy)
 def test_roundtrip_holds_for_any_text(tok, docs):
-    assert T.roundtrip_failures(tok, docs) == []
+    assert I.roundtrip_failures(tok, docs) == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -349,21 +349,21 @@ def test_roundtrip_holds_for_any_text(tok, docs):
 def test_compression_counts_match_a_direct_tiktoken_count(tok, docs):
     enc = trained_encoding()
     expected = (sum(len(d.encode("utf-8")) for d in docs), sum(len(enc.encode_ordinary(d)) for d in docs))
-    assert T.compression(tok, docs) == expected
+    assert I.compression(tok, docs) == expected
 
 
 def test_compression_over_more_docs_than_one_batch(tok, monkeypatch):
-    monkeypatch.setattr(T, "ENCODE_CHUNK", 7)
+    monkeypatch.setattr(I, "ENCODE_CHUNK", 7)
     docs = generate_documents(40, seed=3)
     enc = trained_encoding()
-    assert T.compression(tok, docs) == (sum(len(d.encode()) for d in docs),
+    assert I.compression(tok, docs) == (sum(len(d.encode()) for d in docs),
                                         sum(len(enc.encode_ordinary(d)) for d in docs))
-    assert T.roundtrip_failures(tok, docs) == []
+    assert I.roundtrip_failures(tok, docs) == []
 
 
 def test_roundtrip_failure_is_reported_at_its_index(tok):
     docs = ["fine", "lone surrogate \ud800 here", "also fine"]
-    assert T.roundtrip_failures(tok, docs) == [1]
+    assert I.roundtrip_failures(tok, docs) == [1]
 
 
 # -----------------------------------------------------------------------------
@@ -391,14 +391,14 @@ def _save(path, value):
 
 @pytest.mark.parametrize("convention", ["exact", "legacy"])
 def test_trained_token_bytes_pass_and_name_their_convention(tok, convention):
-    report = T.check_token_bytes(tok, trained_dir(convention) / "token_bytes.pt")
+    report = I.check_token_bytes(tok, trained_dir(convention) / "token_bytes.pt")
     assert report.ok and report.problems == [] and report.convention == convention
     assert report.message().endswith(": ok")
 
 
 def test_expected_token_bytes_follow_nanochat_formulas():
     enc = trained_encoding()
-    exact, legacy = T.expected_token_bytes(enc, "exact"), T.expected_token_bytes(enc, "legacy")
+    exact, legacy = I.expected_token_bytes(enc, "exact"), I.expected_token_bytes(enc, "legacy")
     assert exact == _independent_token_bytes(enc, legacy=False)
     assert legacy == _independent_token_bytes(enc, legacy=True)
     differ = [i for i in range(enc.n_vocab) if exact[i] != legacy[i]]
@@ -406,57 +406,57 @@ def test_expected_token_bytes_follow_nanochat_formulas():
     assert differ and all(legacy[i] == 3 * len(enc.decode([i])) for i in differ)
     assert {bytes([b]) for b in range(128, 256)} <= {enc.decode_single_token_bytes(i) for i in differ}
     with pytest.raises(ValueError):
-        T.expected_token_bytes(enc, "newest")
+        I.expected_token_bytes(enc, "newest")
 
 
 def test_token_bytes_of_the_wrong_length(tmp_path, tok):
-    values = torch.tensor(T.expected_token_bytes(tok.encoding), dtype=torch.int32)
-    report = T.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values[:-100]))
+    values = torch.tensor(I.expected_token_bytes(tok.encoding), dtype=torch.int32)
+    report = I.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values[:-100]))
     assert not report.ok
     assert report.problems == [f"has {VOCAB - 100} entries but the tokenizer has {VOCAB} ids"]
     assert report.convention == "exact"  # what is there still follows the exact convention
 
 
 def test_token_bytes_not_one_dimensional(tmp_path, tok):
-    values = torch.tensor(T.expected_token_bytes(tok.encoding), dtype=torch.int32).reshape(32, -1)
-    report = T.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
+    values = torch.tensor(I.expected_token_bytes(tok.encoding), dtype=torch.int32).reshape(32, -1)
+    report = I.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
     assert not report.ok and report.convention is None and "2-D" in report.problems[0]
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.float32])
 def test_token_bytes_wrong_dtype(tmp_path, tok, dtype):
-    values = torch.tensor(T.expected_token_bytes(tok.encoding), dtype=dtype)
-    report = T.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
+    values = torch.tensor(I.expected_token_bytes(tok.encoding), dtype=dtype)
+    report = I.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
     assert report.problems == [f"dtype is {str(dtype)[6:]}, nanochat writes int32"]
     assert report.convention == "exact"
 
 
 def test_token_bytes_nonzero_at_a_special_token(tmp_path, tok):
-    values = torch.tensor(T.expected_token_bytes(tok.encoding), dtype=torch.int32)
+    values = torch.tensor(I.expected_token_bytes(tok.encoding), dtype=torch.int32)
     values[VOCAB - 9] = 7
-    report = T.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
+    report = I.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
     assert report.problems == [f"1 special token ids are not 0, e.g. <|bos|> (id {VOCAB - 9}) = 7"]
     assert report.convention == "exact"
 
 
 def test_token_bytes_zero_for_regular_tokens(tmp_path, tok):
-    values = torch.tensor(T.expected_token_bytes(tok.encoding), dtype=torch.int32)
+    values = torch.tensor(I.expected_token_bytes(tok.encoding), dtype=torch.int32)
     values[300:305] = 0
-    report = T.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
+    report = I.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
     assert report.problems == ["5 regular token ids are 0 (bits per byte would skip them), e.g. ids 300, 301, 302"]
 
 
 def test_token_bytes_matching_neither_convention(tmp_path, tok):
-    values = torch.tensor(T.expected_token_bytes(tok.encoding), dtype=torch.int32)
+    values = torch.tensor(I.expected_token_bytes(tok.encoding), dtype=torch.int32)
     values[400] += 2
-    report = T.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
+    report = I.check_token_bytes(tok, _save(tmp_path / "token_bytes.pt", values))
     assert not report.ok and report.convention is None
     assert report.problems[0].startswith("1 ids match neither nanochat convention, e.g. id 400 (")
 
 
 def test_token_bytes_of_another_tokenizer(tmp_path, tok):
     other = trained_dir("exact", vocab=600) / "token_bytes.pt"
-    report = T.check_token_bytes(tok, other)
+    report = I.check_token_bytes(tok, other)
     assert not report.ok and any("has 600 entries" in p for p in report.problems)
 
 
@@ -469,7 +469,7 @@ def test_token_bytes_of_another_tokenizer(tmp_path, tok):
 def test_token_bytes_unreadable(tmp_path, tok, make, reason):
     path = tmp_path / "token_bytes.pt"
     make(path)
-    report = T.check_token_bytes(tok, path)
+    report = I.check_token_bytes(tok, path)
     assert not report.ok and reason in report.problems[0] and "\n" not in report.problems[0]
 
 
@@ -477,15 +477,15 @@ def test_token_bytes_that_try_to_run_code_are_not_run(tmp_path, tok):
     marker = tmp_path / "pwned"
     path = _save(tmp_path / "token_bytes.pt", _RunsCode(f"touch {marker}"))
     assert not marker.exists()  # saving does not run it; loading must not either
-    report = T.check_token_bytes(tok, path)
+    report = I.check_token_bytes(tok, path)
     assert not report.ok and "cannot be loaded" in report.problems[0]
     assert not marker.exists()
 
 
 def test_library_prints_nothing(tmp_path, tok, capsys):
-    T.check_token_bytes(tok, trained_dir() / "token_bytes.pt")
-    T.compression(tok, ["x"])
-    with pytest.raises(T.TokenizerError):
-        T.load_tokenizer(tmp_path / "nope.pkl")
+    I.check_token_bytes(tok, trained_dir() / "token_bytes.pt")
+    I.compression(tok, ["x"])
+    with pytest.raises(L.TokenizerError):
+        L.load_tokenizer(tmp_path / "nope.pkl")
     assert capsys.readouterr() == ("", "")
-    assert "pytest" not in sys.modules["preflight.tokenizer"].__dict__
+    assert "pytest" not in vars(L) and "pytest" not in vars(I)

@@ -6,10 +6,10 @@ import pytest
 import tiktoken
 import torch
 
-from preflight import tokenizer as T
-from preflight import tokenizer_training as TT
-from preflight.iac_corpus import generate_documents
-from preflight.nanochat_constants import SPECIAL_TOKENS, SPLIT_PATTERN
+from preflight.tokenizer import integrity as I, load as L
+from preflight.tokenizer import training as TT
+from preflight.demo.iac_corpus import generate_documents
+from preflight.tokenizer.constants import SPECIAL_TOKENS, SPLIT_PATTERN
 from tok_fixtures import VOCAB, trained_dir, training_docs
 
 NANOCHAT_TEST_TEXT = ("Hello world! This is a test.\nNumbers: 123, 4567, 89\nContractions: I'm, you're, it's\n"
@@ -65,8 +65,8 @@ def test_small_corpus_stops_early_like_nanochat(tmp_path):
     assert 256 < len(enc._mergeable_ranks) < 4096 - 9
     assert enc.n_vocab == len(enc._mergeable_ranks) + 9
     assert _load_token_bytes(tmp_path).shape == (enc.n_vocab,)
-    tok = T.load_tokenizer(tmp_path / "tokenizer.pkl")
-    assert T.special_token_problems(tok) == [] and T.check_token_bytes(tok, tmp_path / "token_bytes.pt").ok
+    tok = L.load_tokenizer(tmp_path / "tokenizer.pkl")
+    assert I.special_token_problems(tok) == [] and I.check_token_bytes(tok, tmp_path / "token_bytes.pt").ok
 
 
 def test_empty_corpus_gives_the_byte_vocabulary(tmp_path):

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import tiktoken
 
-from preflight.iac_corpus import generate_documents
-from preflight.nanochat_constants import SPECIAL_TOKENS, SPLIT_PATTERN
-from preflight.tokenizer_training import train_tokenizer
+from preflight.demo.iac_corpus import generate_documents
+from preflight.tokenizer.constants import SPECIAL_TOKENS, SPLIT_PATTERN
+from preflight.tokenizer.training import train_tokenizer
 
 VOCAB = 1024
 TRAIN_DOCS = 400  # about 1.3 MB of text: enough for all 1024 - 9 merges

@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from preflight.demo import CHECKOUT_FILES
-from preflight.shard_writer import write_shards
-from preflight.tokenizer_training import train_tokenizer
+from preflight.demo.workspace import CHECKOUT_FILES
+from preflight.data.shard_writer import write_shards
+from preflight.tokenizer.training import train_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 N_SHARDS, ROW_GROUP, DOCS_PER_SHARD = 4, 64, 256  # 4 row groups per shard, ~1.5 MB of text in all

@@ -2,9 +2,10 @@
 
 import json
 
-from .gpus import GPU_TABLE, GiB
-from .precision import BF16_CAPABILITY, FP8_CAPABILITY
-from .probe import probe
+from preflight.hardware.gpus import GPU_TABLE
+from preflight.hardware.precision import BF16_CAPABILITY, FP8_CAPABILITY
+from preflight.hardware.probe import probe
+from preflight.util.format import GiB
 
 
 def _support(capability) -> str:

@@ -13,9 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..params import ParamCount
-from .memory import adamw_state_bytes, muon_state_bytes, param_tensors
-from .precision import Recipe
+from preflight.sizing.params import ParamCount
+from preflight.hardware.memory import adamw_state_bytes, muon_state_bytes, param_tensors
+from preflight.hardware.precision import Recipe
 
 MiB = 2**20
 SAVE_OVERHEAD = MiB    # torch.save's zip/pickle framing and the meta json, per file (generous)

@@ -1,22 +1,20 @@
-"""Session fixtures for the hardware checks: GPU facts, the run's settings and the hardware plan.
+"""Step 5's fixtures: GPU facts, the run's settings and the hardware plan.
 
-Registered as a plugin by the checklist. Builds on the checklist's `settings`, `sizing`, `horizon`
+Builds on the checklist's `settings`, `sizing`, `horizon`
 and `summary` fixtures: the launch's base-training call sets the batch, horizon and saves; without
 one, base_train's own defaults at the sized depth apply.
 """
 
-import warnings
 from dataclasses import replace
 
 import pytest
 
-from ..horizon import horizon_from_call
-from ..params import count_params, model_shape
-from ..warnings import HardwareWarning
-from .gpus import parse_target
-from .plan import HardwarePlan, plan_hardware
-from .probe import probe, target_facts
-from .runargs import run_args
+from preflight.sizing.horizon import horizon_from_call
+from preflight.sizing.params import count_params, model_shape
+from preflight.hardware.gpus import parse_target
+from preflight.hardware.plan import HardwarePlan, plan_hardware
+from preflight.hardware.probe import probe, target_facts
+from preflight.hardware.runargs import run_args
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +60,3 @@ def hardware_plan(settings, gpu_facts, hardware_params, hardware_run, summary) -
     summary.row("Hardware", plan.row_value(), plan.row_details(), plan.status)
     summary.facts["hardware"] = plan.as_dict()
     return plan
-
-
-def settle(plan: HardwarePlan, key: str):
-    """The finding for one check: skips it with its reason, or issues its warning; returns it."""
-    finding = plan.findings[key]
-    if finding.status == "skip":
-        pytest.skip(finding.message)
-    if finding.status == "warn":
-        warnings.warn(finding.message, HardwareWarning, stacklevel=2)
-    return finding

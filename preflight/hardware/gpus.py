@@ -9,8 +9,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from preflight.util.format import GiB
+
 MiB = 2**20
-GiB = 2**30
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ memory available on the GPU.
 import math
 from dataclasses import asdict, dataclass
 
-from ..params import ParamCount
-from .precision import DTYPE_BYTES, Recipe
+from preflight.sizing.params import ParamCount
+from preflight.hardware.precision import DTYPE_BYTES, Recipe
+from preflight.util.format import GiB
 
-GiB = 2**30
 SMALL_PARAM = 1024  # nanochat's AdamW replicates tensors below this many elements
 
 

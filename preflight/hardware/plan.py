@@ -1,32 +1,26 @@
 """The hardware plan: GPUs, precision, memory per rank, batch size, vocabulary split and disk, as data.
 
 `plan_hardware` turns the facts (probed GPUs or a planning target, the model's parameter tensors,
-the run's batch and horizon) into one Finding per check. The checks in checks/test_60_hardware.py
+the run's batch and horizon) into one Finding per check. The checks in checks/test_50_hardware.py
 only read them; the summary's Hardware row is built from the same plan.
 """
 
 from dataclasses import dataclass, field
 
-from ..config import Settings
-from ..params import ParamCount
-from .disk import DiskPlan, checkpoint_size, plan_disk, save_count
-from .memory import (DEFAULT_CONSTANTS, GiB, MemoryEstimate, batch_sizes_allowed, estimate_memory,
+from preflight.checklist.finding import Finding
+from preflight.config import Settings
+from preflight.sizing.params import ParamCount
+from preflight.hardware.disk import DiskPlan, checkpoint_size, plan_disk, save_count
+from preflight.hardware.memory import (DEFAULT_CONSTANTS, MemoryEstimate, batch_sizes_allowed, estimate_memory,
                      grad_accum_steps, largest_fitting_batch, param_tensors, SMALL_PARAM)
-from .precision import Recipe, fp8_verdict, training_recipe
-from .probe import GpuFacts
-from .runargs import RunArgs
+from preflight.hardware.precision import Recipe, fp8_verdict, training_recipe
+from preflight.hardware.probe import GpuFacts
+from preflight.hardware.runargs import RunArgs
+from preflight.util.format import gib
 
 TIGHT = 0.90  # warn when the estimate needs more than this share of the GPU's memory
 
 
-@dataclass(frozen=True)
-class Finding:
-    status: str   # ok | warn | fail | skip
-    message: str
-
-
-def gib(n: float) -> str:
-    return f"{n / GiB:.1f} GiB"
 
 
 def planned_ranks(settings: Settings, facts: GpuFacts) -> tuple:

@@ -10,7 +10,7 @@ We read the checkout's source for these markers rather than trusting the era alo
 import os
 from dataclasses import dataclass
 
-from ..checkout import Checkout
+from preflight.checkout import Checkout
 
 DTYPE_BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
 BF16_CAPABILITY = (8, 0)

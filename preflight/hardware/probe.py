@@ -8,7 +8,7 @@ create a CUDA context in the checklist's own process, which would then show up a
 import os
 from dataclasses import dataclass, field
 
-from .gpus import GpuSpec
+from preflight.hardware.gpus import GpuSpec
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ checkout's own base_train parser), so the plan and the Horizon row agree on ever
 
 from dataclasses import dataclass, field
 
-from ..argparse_reader import UNKNOWN
-from ..horizon import Horizon
+from preflight.readers.argparse_reader import UNKNOWN
+from preflight.sizing.horizon import Horizon
 
 
 @dataclass(frozen=True)

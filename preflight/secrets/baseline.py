@@ -7,8 +7,8 @@ fingerprint on its line is a free note (say who reviewed it and why).
 import re
 from pathlib import Path
 
-from .errors import BaselineError
-from .findings import FINGERPRINT_CHARS
+from preflight.secrets.errors import BaselineError
+from preflight.secrets.findings import FINGERPRINT_CHARS
 
 _FINGERPRINT = re.compile(rf"[0-9a-f]{{{FINGERPRINT_CHARS}}}")
 

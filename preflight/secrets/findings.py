@@ -14,8 +14,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from ..atomic_write import atomic_path
-from .rules import RULES_VERSION
+from preflight.checklist.finding import OK, fail
+from preflight.util.atomic_write import write_text_atomic
+from preflight.secrets.rules import RULES_VERSION
 
 FINGERPRINT_CHARS = 24
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -23,7 +24,7 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
 
 
 @dataclass(frozen=True)
-class Finding:
+class SecretFinding:
     """One secret in one document: where it is, which rule found it, how to refer to it."""
 
     shard: str
@@ -58,21 +59,15 @@ def fingerprint(rule, secret):
 
 
 def make_finding(shard, row, start, end, rule, secret):
-    """A Finding for `secret` (str), computing its preview and fingerprint."""
-    return Finding(shard, row, start, end, rule, mask(secret), fingerprint(rule, secret))
+    """A SecretFinding for `secret` (str), computing its preview and fingerprint."""
+    return SecretFinding(shard, row, start, end, rule, mask(secret), fingerprint(rule, secret))
 
 
 # ----------------------------------------------------------------------------------------------
 # reports
 
-def _atomic_write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def _rule_descriptions():
-    from .rules import builtin_rules
+    from preflight.secrets.rules import builtin_rules
     return {r.id: r.description for r in builtin_rules()}
 
 
@@ -107,8 +102,8 @@ def write_findings(findings, reports_dir):
     reports_dir = Path(reports_dir)
     jsonl = reports_dir / "findings.jsonl"
     sarif = reports_dir / "findings.sarif"
-    _atomic_write(jsonl, "".join(json.dumps(f.to_dict()) + "\n" for f in findings))
-    _atomic_write(sarif, json.dumps(sarif_document(findings), indent=1) + "\n")
+    write_text_atomic(jsonl, "".join(json.dumps(f.to_dict()) + "\n" for f in findings))
+    write_text_atomic(sarif, json.dumps(sarif_document(findings), indent=1) + "\n")
     return jsonl, sarif
 
 
@@ -132,3 +127,8 @@ def failure_message(findings, data_dir, first=10):
         "(one per line).",
     ]
     return "\n".join(lines)
+
+
+def verdict(findings, data_dir):
+    """Step 2's finding: any secret left in the data fails the run."""
+    return fail(failure_message(findings, data_dir)) if findings else OK

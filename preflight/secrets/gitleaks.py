@@ -19,9 +19,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10, which nanochat's own checkout pins
     import tomli as tomllib
 
-from .errors import RuleError
-from .heuristics import shannon_entropy
-from .rules import Rule
+from preflight.secrets.errors import RuleError
+from preflight.secrets.heuristics import shannon_entropy
+from preflight.secrets.rule import Rule
 
 try:
     import re2

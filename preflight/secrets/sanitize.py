@@ -15,7 +15,6 @@ shard is written there, changed or not, so the validation shard stays last. The 
 
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,9 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from preflight.data.shards import list_shards
+from preflight.util.atomic_write import atomic_path, copy_atomic, fsync_dir, stale_temps
 
 TEXT_COLUMN = "text"
-TMP_SUFFIX = ".sanitize.tmp"
 ZSTD_LEVEL = 3  # Parquet does not record the level; nanochat writes its shards at 3
 _CODECS = {"UNCOMPRESSED": "none", "SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "brotli",
            "LZ4": "lz4", "LZ4_RAW": "lz4", "ZSTD": "zstd"}
@@ -145,14 +145,6 @@ def writer_options(pf):
             "version": md.format_version}
 
 
-def _fsync_path(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _audit_record(f, rule):
     kind = rule.placeholder if rule.replace is None else "documentation-range address"
     return {"shard": f.shard, "row": f.row, "rule": f.rule, "start": f.start, "end": f.end,
@@ -186,7 +178,6 @@ def rewrite_shard(src, dst, scan, scanner, reviewed=frozenset()):
                 table = table.set_column(col, table.schema.field(col), text)
             writer.write_table(table, row_group_size=max(1, table.num_rows))
             offset += table.num_rows
-    _fsync_path(dst)
     return audit
 
 
@@ -219,25 +210,6 @@ def verify_shard(src, dst, scan, scanner, reviewed=frozenset()):
 # ----------------------------------------------------------------------------------------------
 # the command
 
-def list_shards(data_dir):
-    """The shards nanochat would read: *.parquet directly in data_dir, sorted."""
-    return sorted(p for p in Path(data_dir).iterdir()
-                  if p.name.endswith(".parquet") and p.is_file())
-
-
-def _tmp_path(folder, name):
-    return Path(folder) / f".{name}{TMP_SUFFIX}"
-
-
-def _remove_stale_tmp(folder):
-    for p in Path(folder).glob(f".*{TMP_SUFFIX}"):
-        p.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder):
-    _fsync_path(folder)
-
-
 def _append_audit(audit_log, records):
     if not records:
         return
@@ -257,18 +229,8 @@ def _backup(src, backup_dir):
     try:
         os.link(src, target)
     except OSError:  # another filesystem, or no hard links: copy, then rename into place
-        tmp = _tmp_path(backup_dir, src.name)
-        shutil.copyfile(src, tmp)
-        _fsync_path(tmp)
-        os.replace(tmp, target)
-    _fsync_dir(backup_dir)
-
-
-def _copy_atomic(src, dst):
-    tmp = _tmp_path(dst.parent, dst.name)
-    shutil.copyfile(src, tmp)
-    _fsync_path(tmp)
-    os.replace(tmp, dst)
+        copy_atomic(src, target)
+    fsync_dir(backup_dir)
 
 
 def _summary(scan):
@@ -299,10 +261,10 @@ def run_sanitize(data_dir, scanner, *, dry_run=False, output_dir=None, backup_di
     target_dir = Path(output_dir) if output_dir is not None else data_dir
     if not dry_run:
         target_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_tmp(target_dir)
+        for stale in stale_temps(target_dir):  # left by a killed run
+            stale.unlink(missing_ok=True)
     changed_shards = total = 0
     for src in shards:
-        tmp = _tmp_path(target_dir, src.name)
         try:
             scan = scan_shard(src, scanner, reviewed)
             out(_summary(scan))
@@ -312,17 +274,15 @@ def run_sanitize(data_dir, scanner, *, dry_run=False, output_dir=None, backup_di
                 continue
             if not scan.findings:
                 if output_dir is not None:
-                    _copy_atomic(src, target_dir / src.name)
+                    copy_atomic(src, target_dir / src.name)
                 continue
-            audit = rewrite_shard(src, tmp, scan, scanner, reviewed)
-            verify_shard(src, tmp, scan, scanner, reviewed)
-            _append_audit(Path(audit_log), audit)
-            if output_dir is None and not no_backup:
-                _backup(src, Path(backup_dir))
-            os.replace(tmp, target_dir / src.name)
-            _fsync_dir(target_dir)
+            with atomic_path(target_dir / src.name) as tmp:
+                audit = rewrite_shard(src, tmp, scan, scanner, reviewed)
+                verify_shard(src, tmp, scan, scanner, reviewed)
+                _append_audit(Path(audit_log), audit)
+                if output_dir is None and not no_backup:
+                    _backup(src, Path(backup_dir))
         except (SanitizeError, OSError, pa.ArrowException) as e:
-            tmp.unlink(missing_ok=True)
             out(f"error: {e if isinstance(e, SanitizeError) else f'{src.name}: {e}'}")
             return 2
     verb = "would replace" if dry_run else "replaced"

@@ -20,10 +20,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import RuleError, SecretsConfigError
-from .findings import make_finding
-from .ipranges import DEFAULT_ALLOWED_IPS, net_ranges, parse_allowed
-from .rules import RULES_VERSION, builtin_rules, find_hits
+from preflight.secrets.errors import RuleError, SecretsConfigError
+from preflight.secrets.findings import make_finding
+from preflight.secrets.ipranges import DEFAULT_ALLOWED_IPS, net_ranges, parse_allowed
+from preflight.secrets.rule import find_hits
+from preflight.secrets.rules import RULES_VERSION, builtin_rules
 
 try:
     import hyperscan
@@ -31,8 +32,6 @@ except ImportError:  # the pyarrow engine gives the same results, slower
     hyperscan = None
 
 ENGINES = ("auto", "hyperscan", "pyarrow")
-_RULE_SOURCES = ("rules.py", "rules_tokens.py", "rules_keys.py", "rules_assignments.py",
-                 "rules_ips.py", "heuristics.py", "ipranges.py", "scanner.py", "gitleaks.py")
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,8 @@ class ScannerConfig:
 def _code_digest():
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in _RULE_SOURCES:
-        h.update((here / name).read_bytes())
+    for path in sorted(here.rglob("*.py")):  # the rules and the code that applies them
+        h.update(path.relative_to(here).as_posix().encode() + path.read_bytes())
     return h.hexdigest()
 
 
@@ -83,7 +82,7 @@ def build_scanner(cfg):
 
 @lru_cache(maxsize=8)
 def _build(cfg, key, engine):
-    from .gitleaks import load_rule_file
+    from preflight.secrets.gitleaks import load_rule_file
     try:
         allowed = parse_allowed(cfg.allow_ips)
     except ValueError as e:

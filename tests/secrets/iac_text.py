@@ -14,7 +14,7 @@ import string
 import uuid
 
 from preflight.secrets.rules import builtin_rules
-from preflight.secrets.rules_keys import fake_pem
+from preflight.secrets.rules.keys import fake_pem
 
 HEX = "0123456789abcdef"
 LOWER = string.ascii_lowercase

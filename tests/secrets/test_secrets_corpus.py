@@ -1,9 +1,7 @@
 """False positives on clean IaC text and recall on planted secrets (the numbers in the notes)."""
 
-import importlib.util
 
 import pyarrow as pa
-import pytest
 
 from iac_text import clean_documents, planted_documents
 
@@ -23,10 +21,8 @@ def test_recall_on_planted_secrets(scanner):
     assert found <= set(truth), sorted(found - set(truth))[:5]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("preflight.iac_corpus") is None,
-                    reason="preflight.iac_corpus (the demo corpus) is not there")
 def test_demo_corpus_is_clean(scanner):
-    from preflight.iac_corpus import generate_documents
+    from preflight.demo.iac_corpus import generate_documents
     docs = generate_documents(1500, 7)
     found = scanner.scan_array(pa.array(docs), "demo")
     assert [(f.rule, docs[f.row].encode()[max(0, f.start - 40):f.end + 10]) for f in found] == []

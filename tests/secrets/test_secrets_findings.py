@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from preflight.secrets import (BaselineError, Finding, apply_baseline, failure_message,
+from preflight.secrets import (BaselineError, SecretFinding, apply_baseline, failure_message,
                                fingerprint, mask, write_findings)
 from preflight.secrets.findings import make_finding
 
@@ -29,7 +29,7 @@ def test_fingerprint_is_stable_per_rule_and_value():
 
 def test_finding_round_trips_through_json():
     f = make_finding("shard_00001.parquet", 7, 10, 50, "github-token", SECRET)
-    assert Finding.from_dict(json.loads(json.dumps(f.to_dict()))) == f
+    assert SecretFinding.from_dict(json.loads(json.dumps(f.to_dict()))) == f
     assert SECRET not in json.dumps(f.to_dict())
 
 
@@ -42,7 +42,7 @@ def test_reports_are_written_atomically(tmp_path):
     findings = _findings()
     jsonl, sarif = write_findings(findings, tmp_path / "reports")
     lines = [json.loads(x) for x in jsonl.read_text().splitlines()]
-    assert [Finding.from_dict(x) for x in lines] == findings
+    assert [SecretFinding.from_dict(x) for x in lines] == findings
     doc = json.loads(sarif.read_text())
     assert doc["version"] == "2.1.0" and "sarif-schema-2.1.0" in doc["$schema"]
     run = doc["runs"][0]

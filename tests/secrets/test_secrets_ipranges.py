@@ -9,7 +9,7 @@ import pytest
 from preflight.secrets import ScannerConfig, build_scanner
 from preflight.secrets.ipranges import (DEFAULT_ALLOWED_IPS, SPECIAL_IPV4, SPECIAL_IPV6,
                                         _octet_range, is_public_ip, public_ipv4_regex)
-from preflight.secrets.rules_ips import map_ipv4, map_ipv6
+from preflight.secrets.rules.ips import map_ipv4, map_ipv6
 
 
 def test_octet_ranges_match_exactly_their_numbers():

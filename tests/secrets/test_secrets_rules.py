@@ -69,7 +69,7 @@ def test_certificates_and_public_keys_are_not_findings(scanner):
 
 def test_wrapped_private_key_is_reported_as_the_key_over_the_whole_blob(scanner):
     import base64
-    from preflight.secrets.rules_keys import fake_pem
+    from preflight.secrets.rules.keys import fake_pem
     blob = base64.b64encode(fake_pem(random.Random(2)).encode()).decode()
     doc = f"users:\n- user:\n    client-key-data: {blob}\n"
     [f] = scanner.scan_text(doc)

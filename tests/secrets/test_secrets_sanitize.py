@@ -8,7 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from iac_text import clean_documents, planted_documents
-from preflight.secrets.sanitize import TMP_SUFFIX, run_sanitize
+from preflight.secrets.sanitize import run_sanitize
+from preflight.util.atomic_write import stale_temps
 
 TOKEN = "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
 
@@ -74,7 +75,7 @@ def test_in_place_keeps_everything_but_the_secrets(data_dir, scanner, tmp_path):
     [backup] = (data_dir / ".preflight-backup").iterdir()
     assert sorted(p.name for p in backup.iterdir()) == ["shard_00000.parquet", "shard_00002.parquet"]
     assert texts(backup / "shard_00000.parquet") == old_texts["shard_00000.parquet"]
-    assert not list(data_dir.glob(f".*{TMP_SUFFIX}"))
+    assert not stale_temps(data_dir)
 
 
 def test_audit_log_records_every_replacement_without_secrets(data_dir, scanner, tmp_path):
@@ -156,22 +157,13 @@ def test_bad_input_is_one_line_naming_the_shard(tmp_path, scanner):
     assert run(tmp_path / "missing", scanner, tmp_path)[0] == 2
 
 
-def test_cli_wiring_on_a_subparsers_object(data_dir, tmp_path, capsys):
-    import argparse
-    from pathlib import Path
-
-    from preflight.secrets import add_sanitize_parser
-    parser = argparse.ArgumentParser(prog="preflight")
-    sub = parser.add_subparsers()
-    add_sanitize_parser(sub)
+def test_the_sanitize_command(data_dir, tmp_path, capsys):
+    from preflight.cli import main
     baseline = tmp_path / "baseline"
     baseline.write_text("# nothing reviewed yet\n")
-    args = parser.parse_args(["sanitize", "--dry-run", "--baseline", str(baseline),
-                              "--allow-ip", "52.0.0.0/8", "--audit-log", str(tmp_path / "a")])
-    args.data_dir = Path(data_dir)  # the lead's code resolves --data-dir and friends
-    assert args.func(args) == 0
+    common = ["--data-dir", str(data_dir), "--reports-dir", str(tmp_path / "reports")]
+    assert main(["sanitize", *common, "--dry-run", "--baseline", str(baseline),
+                 "--allow-ip", "52.0.0.0/8", "--audit-log", str(tmp_path / "a")]) == 0
     assert "nothing was changed" in capsys.readouterr().out
-    bad = parser.parse_args(["sanitize", "--rules", str(tmp_path / "missing.toml")])
-    bad.data_dir = Path(data_dir)
-    assert bad.func(bad) == 2
+    assert main(["sanitize", *common, "--rules", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml: cannot read rule file" in capsys.readouterr().err

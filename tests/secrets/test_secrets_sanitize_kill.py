@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from iac_text import planted_documents
-from preflight.secrets.sanitize import TMP_SUFFIX, run_sanitize
+from preflight.secrets.sanitize import run_sanitize
+from preflight.util.atomic_write import stale_temps
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARDS = 4
@@ -39,7 +40,7 @@ def dataset(tmp_path_factory):
 
 def _start(data_dir, audit):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "preflight.secrets", "--data-dir", str(data_dir),
+    return subprocess.Popen([sys.executable, "-m", "preflight", "sanitize", "--data-dir", str(data_dir),
                              "--audit-log", str(audit)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -63,7 +64,7 @@ def test_sigkill_leaves_old_or_new_shards_and_a_rerun_finishes(dataset, scanner,
     shutil.copytree(src, work)
     backups = work / ".preflight-backup"
     ready = {
-        "tmp-file-open": lambda: any(work.glob(f".*{TMP_SUFFIX}")),
+        "tmp-file-open": lambda: bool(stale_temps(work)),
         "first-backup": lambda: any(backups.glob("*/*.parquet")),
         "second-shard-done": lambda: len(list(backups.glob("*/*.parquet"))) >= 2,
     }[moment]
@@ -83,4 +84,4 @@ def test_sigkill_leaves_old_or_new_shards_and_a_rerun_finishes(dataset, scanner,
     for k in range(SHARDS):
         name = f"shard_{k:05d}.parquet"
         assert _texts(work / name) == _texts(expected / name)
-    assert not list(work.glob(f".*{TMP_SUFFIX}"))
+    assert not stale_temps(work)

@@ -1,0 +1,135 @@
+"""`python launch.py` / `preflight launch`: run the checklist, show the plan, confirm, and launch
+only on a green run."""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+from preflight.checklist.run import run_checklist
+from preflight.config import add_options, checklist_args, settings_from_args
+from preflight.launch.candidates import launch_environ, reminders
+from preflight.launch.run import log_path_for, run_logged
+from preflight.launch.slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, require_slurm,
+                                    sbatch_preview, submit)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="launch.py", description=__doc__,
+        epilog="Any other option goes to the checklist (e.g. -o min_text_mb=10).")
+    p.add_argument("--demo", nargs="?", const="", metavar="DIR",
+                   help="build the built-in example workspace (in DIR or a temporary folder) and "
+                        "run the checklist on it, as a dry run")
+    add_options(p.add_argument, "launch")
+    p.add_argument("--yes", action="store_true", help="launch without asking (for automation)")
+    p.add_argument("--dry-run", action="store_true", help="check and show the command, run nothing")
+    add_slurm_arguments(p)
+    return p.parse_known_args(argv)
+
+
+def choose(candidates: list, interactive: bool) -> dict:
+    if len(candidates) == 1 or not interactive:
+        return candidates[0]
+    print("\nWhat to launch:")
+    for i, c in enumerate(candidates, 1):
+        print(f"  {i}. {c['description']}{'  [recommended]' if i == 1 else ''}\n     {c['command']}")
+    while True:
+        answer = _ask(f"Choose 1-{len(candidates)} [1]: ").strip() or "1"
+        if answer.isdigit() and 1 <= int(answer) <= len(candidates):
+            return candidates[int(answer) - 1]
+        print(f"  please answer a number from 1 to {len(candidates)}")
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt)
+    except EOFError:
+        return ""
+
+
+def confirmed(args, what: str) -> bool:
+    return args.yes or _ask(f"\n{what}? Type 'yes' to go ahead: ").strip().lower() in ("y", "yes")
+
+
+def submit_to_slurm(argv, args, settings, env) -> int:
+    """Show the Slurm job; on confirmation submit it and say where its output goes."""
+    if args.slurm_folder == DEFAULT_FOLDER:  # beside the other reports, wherever those go
+        args.slurm_folder = str(settings.reports_dir / "slurm")
+    folder = Path(args.slurm_folder).resolve()
+    try:
+        print("\nSlurm job:\n" + sbatch_preview(argv, gpus_per_node=settings.gpus, args=args,
+                                                folder=folder, cwd=settings.checkout.root))
+        if args.dry_run:
+            print("\nDry run: nothing was submitted.")
+            return 0
+        if not confirmed(args, "Submit this job"):
+            print("Not submitted.")
+            return 1
+        info = submit(argv, cwd=settings.checkout.root, env=env, gpus_per_node=settings.gpus,
+                      args=args)
+    except SlurmError as exc:
+        print(f"Not submitted: {exc}", file=sys.stderr)
+        return 2
+    print(f"Submitted Slurm job {info.job_id}; follow it: tail -f {info.stdout_path}")
+    return 0
+
+
+def main(argv=None) -> int:
+    args, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.demo is not None:
+        from preflight.demo.workspace import build_workspace
+        folder = Path(args.demo or tempfile.mkdtemp(prefix="nanochat-preflight-demo-"))
+        workspace = build_workspace(folder)
+        args.base_dir, args.nanochat_dir = str(workspace["base_dir"]), str(workspace["nanochat_dir"])
+        args.dry_run = True
+    # nanochat's checkout defaults to the folder launch.py was started from, not this repo
+    args.nanochat_dir = str(Path(args.nanochat_dir or os.getcwd()).resolve())
+    if args.reports_dir:
+        args.reports_dir = str(Path(args.reports_dir).resolve())
+    if args.slurm and not args.dry_run:
+        try:
+            require_slurm()
+        except SlurmError as exc:
+            print(f"Not submitting: {exc}", file=sys.stderr)
+            return 2
+    code = run_checklist([*checklist_args(args), *extra])
+    if code != 0:
+        why = {4: "its options were not understood (see the usage error above)",
+               5: "no check was collected"}.get(code, "it is not green; fix the first failure above")
+        print(f"\nNot launching: the checklist exited with code {code}: {why}.", file=sys.stderr)
+        return code
+    settings = settings_from_args(args)
+    summary = json.loads((settings.reports_dir / "summary.json").read_text())
+    if summary["deselected"] or "launch" not in summary["facts"]:
+        print("\nNot launching: only part of the checklist ran (checks left out with -k or -m); "
+              "run it whole.", file=sys.stderr)
+        return 1
+    interactive = sys.stdin.isatty() and not args.yes and not args.dry_run
+    chosen = choose(summary["facts"]["launch"], interactive)
+    depth = summary["facts"]["sizing"]["depth"]
+    print(f"\nCommand: {chosen['command']}\n  in {settings.checkout.root} with "
+          f"NANOCHAT_BASE_DIR={settings.base_dir}")
+    for line in reminders(settings, chosen["command"], chosen["script"], depth):
+        print(f"  - {line}")
+    argv = shlex.split(chosen["command"])
+    env = launch_environ(settings)
+    if args.slurm:
+        return submit_to_slurm(argv, args, settings, env)
+    if args.dry_run:
+        print("\nDry run: nothing was started.")
+        if args.demo is not None:
+            print(f"Check the demo workspace yourself:\n  preflight check --nanochat-dir "
+                  f"{args.nanochat_dir} --base-dir {args.base_dir}")
+        return 0
+    if not confirmed(args, "Start this run"):
+        print("Not launched.")
+        return 1
+    log = log_path_for(settings.reports_dir)
+    print(f"Launching; output also goes to {log}")
+    code = run_logged(argv, settings.checkout.root, log, env)
+    print(f"\nThe run ended with exit code {code}; log: {log}")
+    return code

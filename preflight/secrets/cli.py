@@ -1,0 +1,70 @@
+"""`preflight scan` (Step 2 on its own: the checklist's scan, cache and reports, exit 1 on
+findings) and `preflight sanitize` (rewrite the shards with typed placeholders)."""
+
+import sys
+from pathlib import Path
+
+from preflight.config import add_options
+from preflight.data.cli import data_settings, progress
+from preflight.data.datapass import pass_for_settings, scanner_config
+from preflight.data.shards import list_shards
+from preflight.data.verdicts import no_shards_message
+from preflight.secrets.baseline import apply_baseline, load_baseline
+from preflight.secrets.findings import failure_message, write_findings
+from preflight.secrets.sanitize import run_sanitize
+from preflight.secrets.scanner import build_scanner
+
+AUDIT_LOG_NAME = "sanitize-audit.jsonl"
+
+
+def cmd_scan(args) -> int:
+    """Step 2 on its own: same scan, same cache, same outputs, exit 1 on findings."""
+    settings = data_settings(args)
+    shards = list_shards(args.data_dir)
+    if not shards:
+        print(no_shards_message(settings), file=sys.stderr)
+        return 2
+    dp = pass_for_settings(settings, shards, progress=progress)
+    kept, suppressed = apply_baseline(dp.findings, settings.secrets_baseline)
+    jsonl, sarif = write_findings(kept, settings.reports_dir)
+    if kept:
+        print(failure_message(kept, args.data_dir))
+    else:
+        print(f"no secrets found in {len(shards)} shards ({suppressed} suppressed by the baseline)")
+    print(f"findings: {jsonl}, {sarif}")
+    return 1 if kept else 0
+
+
+def cmd_sanitize(args) -> int:
+    """Replace every secret the scan finds with a typed placeholder."""
+    settings = data_settings(args)
+    scanner = build_scanner(scanner_config(settings))
+    reviewed = load_baseline(settings.secrets_baseline) if settings.secrets_baseline else frozenset()
+    audit_log = args.audit_log or settings.reports_dir / AUDIT_LOG_NAME
+    return run_sanitize(args.data_dir, scanner, dry_run=args.dry_run, output_dir=args.output_dir,
+                        backup_dir=args.backup_dir, no_backup=args.no_backup, reviewed=reviewed,
+                        audit_log=audit_log)
+
+
+def add_scan_parsers(sub):
+    scan = sub.add_parser("scan", help=cmd_scan.__doc__)
+    sanitize = sub.add_parser(
+        "sanitize", help="replace secrets in the shards with typed placeholders",
+        description="Replace every secret found by the scan with a typed placeholder. "
+                    "Run with --dry-run first.")
+    for parser in (scan, sanitize):
+        add_options(parser.add_argument, "data")
+        add_options(parser.add_argument, "scan")
+    sanitize.add_argument("--dry-run", action="store_true",
+                          help="print what would change per shard and rule; change nothing")
+    sanitize.add_argument("--output-dir", type=Path,
+                          help="write every shard (changed or not) here instead of in place")
+    sanitize.add_argument("--no-backup", action="store_true",
+                          help="in place: do not keep the original shards")
+    sanitize.add_argument("--backup-dir", type=Path,
+                          help="where originals go (default DATA_DIR/.preflight-backup/<time>)")
+    sanitize.add_argument("--audit-log", type=Path,
+                          help=f"JSON-lines record of replacements (default "
+                               f"REPORTS_DIR/{AUDIT_LOG_NAME})")
+    scan.set_defaults(func=cmd_scan)
+    sanitize.set_defaults(func=cmd_sanitize)

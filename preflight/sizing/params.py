@@ -1,0 +1,160 @@
+"""Exact parameter counts for the user's own nanochat: its model class on the meta device, else formulas.
+
+The meta-device build runs in a subprocess with the checkout on the path (its imports, its torch, no
+GPU, nothing allocated), so a broken or foreign checkout cannot take the checklist down with it.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from preflight.util.cache import JsonCache, cache_key, file_identity
+from preflight.checkout import FEB, HEAD, V0, Checkout
+
+PAD_VOCAB_TO = 64
+_FAILED = {}  # cache key -> why the meta-device build failed, for this process
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A model's shape as base_train derives it from --depth."""
+    depth: int
+    model_dim: int
+    n_head: int
+    vocab_size: int
+    sequence_len: int = 2048
+    window_pattern: str = "SSSL"
+
+    @property
+    def padded_vocab(self) -> int:
+        return math.ceil(self.vocab_size / PAD_VOCAB_TO) * PAD_VOCAB_TO
+
+
+def model_shape(checkout: Checkout, depth: int, vocab_size: int, sequence_len: int = 2048,
+                aspect_ratio: int = 64, head_dim: int = 128, window_pattern: str = "SSSL") -> Shape:
+    """depth -> width and heads, the way the checkout's base_train computes them."""
+    if checkout.era is V0:
+        dim = depth * aspect_ratio
+        return Shape(depth, dim, max(1, math.ceil(dim / head_dim)), vocab_size, sequence_len)
+    dim = math.ceil(depth * aspect_ratio / head_dim) * head_dim
+    return Shape(depth, dim, dim // head_dim, vocab_size, sequence_len, window_pattern)
+
+
+@dataclass
+class ParamCount:
+    shape: Shape
+    groups: dict              # wte, value_embeds, lm_head, transformer_matrices, scalars -> count
+    tensors: list = field(default_factory=list)  # [name, shape, dtype] per parameter (meta source)
+    source: str = ""
+    horizon_basis: str = "scaling"  # which count nanochat multiplies by the data ratio
+
+    @property
+    def total(self) -> int:
+        return sum(self.groups.values())
+
+    @property
+    def scaling(self) -> int:
+        """transformer matrices + lm_head: what newer nanochat uses for its training horizon."""
+        return self.groups["transformer_matrices"] + self.groups["lm_head"]
+
+    @property
+    def horizon(self) -> int:
+        """The count nanochat multiplies by --target-param-data-ratio."""
+        return self.total if self.horizon_basis == "total" else self.scaling
+
+# ----------------------------------------------------------------------------------------------
+# Formulas per era (reference §3), used when the checkout cannot be imported.
+
+def formula_count(checkout: Checkout, shape: Shape) -> ParamCount:
+    L, d, H, V = shape.depth, shape.model_dim, shape.n_head, shape.padded_vocab
+    era = checkout.era
+    if era is V0:
+        groups = dict(wte=V * d, value_embeds=0, lm_head=V * d,
+                      transformer_matrices=12 * L * d * d, scalars=0)
+        return ParamCount(shape, groups, source="formula (2025 nanochat)", horizon_basis="total")
+    n_ve = math.ceil(L / 2)
+    gate = 12 if era is HEAD else 32
+    groups = dict(wte=V * d, value_embeds=n_ve * V * d, lm_head=V * d,
+                  transformer_matrices=12 * L * d * d + n_ve * gate * H,
+                  scalars=2 * L + (26 if era is HEAD else 0))
+    note = "" if era in (HEAD, FEB) else ", approximate: no exact formula for this era"
+    return ParamCount(shape, groups, source=f"formula ({era.label}{note})")
+
+# ----------------------------------------------------------------------------------------------
+# The checkout's own model class on the meta device.
+
+_META_SCRIPT = r"""
+import dataclasses, json, sys
+import torch
+from nanochat.gpt import GPT, GPTConfig
+wanted = json.loads(sys.argv[1])
+names = {f.name for f in dataclasses.fields(GPTConfig)}
+with torch.device("meta"):
+    model = GPT(GPTConfig(**{k: v for k, v in wanted.items() if k in names}))
+tensors = [[n, list(p.shape), str(p.dtype).replace("torch.", "")] for n, p in model.named_parameters()]
+print("PREFLIGHT-META " + json.dumps(tensors))
+"""
+
+
+def _group_of(name: str) -> str:
+    if name.startswith("transformer.wte"):
+        return "wte"
+    if name.startswith("value_embeds"):
+        return "value_embeds"
+    if name.startswith("lm_head"):
+        return "lm_head"
+    if name.startswith("transformer.h."):
+        return "transformer_matrices"
+    return "scalars"
+
+
+def meta_count(checkout: Checkout, shape: Shape, timeout: float = 120):
+    """Count with the checkout's GPT class; (ParamCount, None) or (None, one-line reason)."""
+    if not checkout.detected or not (checkout.root / "nanochat" / "gpt.py").is_file():
+        return None, f"no nanochat/gpt.py under {checkout.root}"
+    wanted = dict(sequence_len=shape.sequence_len, vocab_size=shape.vocab_size, n_layer=shape.depth,
+                  n_head=shape.n_head, n_kv_head=shape.n_head, n_embd=shape.model_dim,
+                  window_pattern=shape.window_pattern)
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", PYTHONPATH=str(checkout.root))
+    try:
+        proc = subprocess.run([sys.executable, "-c", _META_SCRIPT, json.dumps(wanted)],
+                              cwd=checkout.root, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"building the model from {checkout.root} took over {timeout:.0f}s"
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("PREFLIGHT-META ")), None)
+    if proc.returncode != 0 or line is None:
+        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"could not build the model from {checkout.root}: {err}"
+    tensors = json.loads(line.split(" ", 1)[1])
+    groups = dict.fromkeys(("wte", "value_embeds", "lm_head", "transformer_matrices", "scalars"), 0)
+    for name, dims, _ in tensors:
+        groups[_group_of(name)] += math.prod(dims)
+    basis = "total" if checkout.era is V0 else "scaling"
+    return ParamCount(shape, groups, tensors, f"meta-device model from {checkout.root}/nanochat/gpt.py",
+                      basis), None
+
+
+def count_params(checkout: Checkout, shape: Shape, cache_dir=None) -> ParamCount:
+    """The exact count when the checkout imports, else the era's formula (source says which)."""
+    cache = JsonCache(cache_dir) if cache_dir else None
+    gpt = checkout.root / "nanochat" / "gpt.py"
+    key = cache_key("params", 2, file_identity(gpt) if gpt.is_file() else None, shape.__dict__,
+                    checkout.era.name, sys.executable)
+    hit = cache.get(key) if cache else None
+    if hit:
+        return ParamCount(Shape(**hit.pop("shape")), **hit)
+    # A checkout that does not import fails once per run, not once per call; across runs it is
+    # tried again (the user may have installed what it missed).
+    count, reason = (None, _FAILED[key]) if key in _FAILED else meta_count(checkout, shape)
+    if count is None:
+        _FAILED[key] = reason
+        count = formula_count(checkout, shape)
+        count.source += f"; {reason}"
+    elif cache:
+        cache.put(key, dict(shape=shape.__dict__, groups=count.groups, tensors=count.tensors,
+                            source=count.source, horizon_basis=count.horizon_basis))
+    return count
