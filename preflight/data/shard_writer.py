@@ -15,7 +15,9 @@ import pyarrow.parquet as pq
 from preflight.util.atomic_write import atomic_path
 
 ROW_GROUP_SIZE = 1024
-ZSTD_LEVEL = 3
+ZSTD_LEVEL = 3  # Parquet does not record the level; nanochat writes its shards at 3
+_CODECS = {"UNCOMPRESSED": "none", "SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "brotli",
+           "LZ4": "lz4", "LZ4_RAW": "lz4", "ZSTD": "zstd"}
 
 
 def shard_filename(index: int) -> str:
@@ -75,3 +77,24 @@ def write_shards(docs: Sequence[str], data_dir: Path, n_shards: int, row_group_s
                                  row_group_size=row_group_size, compression=compression))
         start += count
     return paths
+
+
+def writer_options(pf):
+    """ParquetWriter options that reproduce the source file's codecs, dictionaries, stats."""
+    md = pf.metadata
+    compression, levels, dictionary, stats = {}, {}, [], []
+    if md.num_row_groups:
+        rg = md.row_group(0)
+        for j in range(md.num_columns):
+            col = rg.column(j)
+            name = col.path_in_schema
+            compression[name] = _CODECS.get(col.compression, "none")
+            if compression[name] == "zstd":
+                levels[name] = ZSTD_LEVEL
+            if any("DICTIONARY" in enc for enc in col.encodings):
+                dictionary.append(name)
+            if col.is_stats_set:
+                stats.append(name)
+    return {"compression": compression or "none", "compression_level": levels or None,
+            "use_dictionary": dictionary or False, "write_statistics": stats or False,
+            "version": md.format_version}

@@ -25,13 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from preflight.data.shard_writer import writer_options
 from preflight.data.shards import list_shards
 from preflight.util.atomic_write import atomic_path, copy_atomic, fsync_dir, stale_temps
 
 TEXT_COLUMN = "text"
-ZSTD_LEVEL = 3  # Parquet does not record the level; nanochat writes its shards at 3
-_CODECS = {"UNCOMPRESSED": "none", "SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "brotli",
-           "LZ4": "lz4", "LZ4_RAW": "lz4", "ZSTD": "zstd"}
 _MAX_PASSES = 3
 
 
@@ -122,27 +120,6 @@ def scan_shard(path, scanner, reviewed=frozenset()):
     except (OSError, pa.ArrowException) as e:
         raise SanitizeError(f"{path.name}: cannot read the shard: {e}") from None
     return result
-
-
-def writer_options(pf):
-    """ParquetWriter options that reproduce the source file's codecs, dictionaries, stats."""
-    md = pf.metadata
-    compression, levels, dictionary, stats = {}, {}, [], []
-    if md.num_row_groups:
-        rg = md.row_group(0)
-        for j in range(md.num_columns):
-            col = rg.column(j)
-            name = col.path_in_schema
-            compression[name] = _CODECS.get(col.compression, "none")
-            if compression[name] == "zstd":
-                levels[name] = ZSTD_LEVEL
-            if any("DICTIONARY" in enc for enc in col.encodings):
-                dictionary.append(name)
-            if col.is_stats_set:
-                stats.append(name)
-    return {"compression": compression or "none", "compression_level": levels or None,
-            "use_dictionary": dictionary or False, "write_statistics": stats or False,
-            "version": md.format_version}
 
 
 def _audit_record(f, rule):
