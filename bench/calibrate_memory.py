@@ -17,7 +17,6 @@ import argparse
 import gc
 import json
 import math
-import os
 import platform
 import sys
 import time
@@ -31,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from preflight.hardware.memory import DEFAULT_CONSTANTS, Constants, estimate_memory  # noqa: E402
 from preflight.hardware.precision import Recipe  # noqa: E402
 from preflight.sizing.params import ParamCount, Shape  # noqa: E402
+from preflight.util.atomic_write import write_json_atomic  # noqa: E402
+from preflight.util.format import GiB  # noqa: E402
 
-GiB = 2**30
 SOFTCAP = 15.0
 GATE_CHANNELS = 12
 
@@ -418,16 +418,8 @@ def cpu_smoke(args, recipe):
           f"{est.logits / 2**20:.1f} MiB")
     result = dict(mode="cpu-smoke", loss=loss.item(), estimate=est.as_dict(), params=params.groups)
     if args.out:
-        write(args.out, result)
+        write_json_atomic(args.out, result)
     return 0 if math.isfinite(loss.item()) else 1
-
-
-def write(path, obj):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
 
 
 def main(argv=None):
@@ -478,7 +470,7 @@ def main(argv=None):
             report["fit"] = fit(report["runs"], args.seq_len, args.vocab)
             report["elapsed_s"] = round(time.time() - start, 1)
             if args.out:
-                write(args.out, report)
+                write_json_atomic(args.out, report)
             print(f"depth {depth} dbs {dbs}: {json.dumps(row.get('measured', row.get('error')))}",
                   flush=True)
     print(table(report["runs"]))
