@@ -16,6 +16,12 @@ IGNORE = shutil.ignore_patterns(".git", "reports", "build", "dist", "*.egg-info"
                                 ".hypothesis", ".pytest_cache", ".whl", ".gl")
 
 
+def _clean_env(**extra):
+    """This machine's environment without what would point Python at the repository's code."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NANOCHAT_BASE_DIR", "PYTHONPATH")}
+    return {**env, **extra}
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
     """A fresh venv holding the wheel built from a copy of this repository. It sees the machine's
@@ -24,24 +30,24 @@ def venv(tmp_path_factory):
     src = tmp / "src"
     shutil.copytree(ROOT, src, symlinks=True, ignore=IGNORE)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp / "dist"), str(src)], check=True, capture_output=True)
+                    "-q", "-w", str(tmp / "dist"), str(src)], check=True, capture_output=True,
+                   env=_clean_env())
     wheel, = (tmp / "dist").glob("nanochat_preflight-*.whl")
     env_dir = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True,
-                   capture_output=True)
+                   capture_output=True, env=_clean_env())
     where = subprocess.run([python, "-c", "import preflight; print(preflight.__file__)"],
-                           capture_output=True, text=True, cwd=tmp, check=True).stdout
+                           capture_output=True, text=True, cwd=tmp, check=True,
+                           env=_clean_env()).stdout
     assert where.startswith(str(env_dir)), where
     return env_dir
 
 
 def _run(venv, cwd, *argv):
-    env = {k: v for k, v in os.environ.items() if k not in ("NANOCHAT_BASE_DIR", "PYTHONPATH")}
-    env["PREFLIGHT_CACHE_DIR"] = str(cwd / "cache")
-    return subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env=_clean_env(PREFLIGHT_CACHE_DIR=str(cwd / "cache")))
 
 
 def _first_failure(junit):
