@@ -22,7 +22,8 @@ PREVIEW_CHARS = 72
 # Measured on real IaC (bench/bench_dedup.py --accuracy): the near-duplicate share came within this
 # many points of the share found with exact Jaccard similarity (README, Duplicates).
 NEAR_SHARE_ERROR = 0.01
-_SECRETISH = re.compile(r"[A-Za-z0-9+/=_.\-]{20,}")
+_SECRETISH = re.compile(r"[A-Za-z0-9+/=_.\-]{16,}")
+_CAPITALS = re.compile(r"[A-Z]{2}")
 
 
 def minhash_config(settings) -> MinHashConfig:
@@ -188,8 +189,9 @@ def masked_preview(text: str, scanner, width: int = PREVIEW_CHARS) -> str:
 
 
 def _plain_word(token: str) -> bool:
-    """A long token of letters and separators only (a name, a path) is not secret-looking."""
-    return not any(c.isdigit() for c in token) and not ("+" in token or "=" in token)
+    """A long name or path (letters and separators, no digits, no run of capitals) is shown; any
+    other long token could be a key, a token or a hash, and is masked."""
+    return not (any(c.isdigit() or c in "+=" for c in token) or _CAPITALS.search(token))
 
 
 def duplicates_for_settings(settings, shards: list, data_pass) -> dict:
