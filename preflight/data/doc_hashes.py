@@ -22,6 +22,7 @@ import xxhash
 
 _EOL_SPACE = re.compile(r"[ \t]+$", re.M)
 _TRAILING = " \t\n"
+_SPACE_LF, _TAB_LF = 0x0A20, 0x0A09  # " \n" and "\t\n" as little-endian uint16
 
 
 def normalise(text: str) -> str:
@@ -58,11 +59,11 @@ class _Scratch:
     costs more than the comparisons themselves."""
 
     def __init__(self):
-        self.size = 0
+        self.size = -1
 
     def get(self, n: int):
         if n > self.size:
-            self.size = max(n, 1 << 20)
+            self.size = max(n + n // 4, 1 << 20)  # headroom: row groups differ in size
             self.a, self.b = np.empty(self.size, bool), np.empty(self.size, bool)
         return self.a[:n], self.b[:n]
 
@@ -79,18 +80,17 @@ def exact_hashes(arr: pa.Array) -> np.ndarray:
     arr, offsets, data, base = _buffers(arr)
     n = len(arr)
     flag = np.zeros(n, bool)
-    if len(data) > 1:
-        space, newline = _SCRATCH.get(len(data) - 1)
-        prev, nxt = data[:-1], data[1:]
-        np.equal(prev, 32, out=space)
-        np.logical_or(space, np.equal(prev, 9, out=newline), out=space)
-        np.logical_and(space, np.equal(nxt, 10, out=newline), out=space)
-        if space.any():  # a space or tab before a newline
-            flag[_docs_of(offsets, np.flatnonzero(space) + 1)] = True
-    if len(data):
-        cr = np.equal(data, 13, out=_SCRATCH.get(len(data))[0])
-        if cr.any():
-            flag[_docs_of(offsets, np.flatnonzero(cr))] = True
+    for first in (0, 1):  # byte pairs read as uint16, at even and at odd offsets
+        pairs = data[first:first + ((len(data) - first) & ~1)].view("<u2")
+        hit, other = _SCRATCH.get(len(pairs))
+        np.equal(pairs, _SPACE_LF, out=hit)
+        np.logical_or(hit, np.equal(pairs, _TAB_LF, out=other), out=hit)
+        if hit.any():  # a space or tab before a newline
+            flag[_docs_of(offsets, 2 * np.flatnonzero(hit) + first)] = True
+    cr = np.equal(data, 13, out=_SCRATCH.get(len(data))[0])
+    has_cr = bool(cr.any())
+    if has_cr:
+        flag[_docs_of(offsets, np.flatnonzero(cr))] = True
     # Trailing newlines, then trailing spaces: peeled a byte at a time, a few rounds at most.
     start, end = offsets[:-1], offsets[1:].copy()
     active = np.flatnonzero(end > start)
@@ -105,7 +105,7 @@ def exact_hashes(arr: pa.Array) -> np.ndarray:
     hashes = _hash_spans(data, start, end)
     slow = np.flatnonzero(flag)
     if len(slow):
-        hashes[slow] = _normalised_hashes(arr.take(pa.array(slow)))
+        hashes[slow] = _normalised_hashes(arr.take(pa.array(slow)), has_cr)
     return hashes
 
 
@@ -115,9 +115,10 @@ def _hash_spans(data, start, end) -> np.ndarray:
                         for a, b in zip(start.tolist(), end.tolist())), np.uint64, len(start))
 
 
-def _normalised_hashes(arr: pa.Array) -> np.ndarray:
+def _normalised_hashes(arr: pa.Array, has_cr: bool = True) -> np.ndarray:
     """`text_hash` of every document, normalised by Arrow's kernels (as `normalise` does)."""
-    arr = pc.replace_substring(pc.replace_substring(arr, "\r\n", "\n"), "\r", "\n")
+    if has_cr:
+        arr = pc.replace_substring(pc.replace_substring(arr, "\r\n", "\n"), "\r", "\n")
     arr = pc.utf8_rtrim(pc.replace_substring_regex(arr, "[ \t]+\n", "\n"), _TRAILING)
     _, offsets, data, _ = _buffers(arr)
     return _hash_spans(data, offsets[:-1], offsets[1:])
