@@ -231,15 +231,6 @@ class MinHashConfig:
     def num_perm(self) -> int:
         return self.bands * self.rows
 
-    @property
-    def threshold(self) -> float:
-        """The Jaccard similarity at which a pair is found half of the time: (1/b)^(1/r)."""
-        return (1 / self.bands) ** (1 / self.rows)
-
-    def detection_probability(self, jaccard: float) -> float:
-        """Chance that a pair of this Jaccard similarity shares at least one band."""
-        return 1 - (1 - jaccard ** self.rows) ** self.bands
-
     def key(self) -> list:
         return [self.ngram, self.bands, self.rows, self.seed]
 
