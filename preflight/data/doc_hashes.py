@@ -174,7 +174,7 @@ def word_shingles(arr: pa.Array, n: int = 5):
         edges[0], edges[size] = word[0], word[-1]
         np.not_equal(word[1:], word[:-1], out=edges[1:size])
         bounds = np.flatnonzero(edges)
-        inner = offsets[1:-1]
+        inner = np.unique(offsets[1:-1])  # empty documents share their start with the next
         inner = inner[(inner > 0) & (inner < size)]
         glued = inner[word[inner] & word[inner - 1]]  # a word must not run into the next doc
         if len(glued):

@@ -10,9 +10,10 @@ from preflight.data.doc_hashes import exact_hashes, normalise, text_hash, word_s
 _ALPHABET = st.sampled_from(list("ab yz\t\r\n\n é€-_=:{}") + ["  ", "\r\n", "\t\n"])
 texts = st.lists(_ALPHABET, max_size=60).map("".join)
 words = st.text(alphabet="abcdefghij0123456789-_:", min_size=1, max_size=16)
-documents = st.lists(words, max_size=30).flatmap(
+documents = st.tuples(st.lists(words, max_size=30).flatmap(
     lambda ws: st.lists(st.sampled_from([" ", "\n", "\t", "  \n"]), min_size=len(ws),
-                        max_size=len(ws)).map(lambda seps: "".join(w + s for w, s in zip(ws, seps))))
+                        max_size=len(ws)).map(lambda seps: "".join(w + s for w, s in zip(ws, seps)))),
+    st.booleans()).map(lambda d: d[0].rstrip() if d[1] else d[0])  # may end mid-word
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,6 +1,8 @@
 """The duplicate report on real parquet shards with duplicates planted at known rates: the rows
 report them within the stated error (answers by brute force, `planted.py`)."""
 
+import random
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -110,6 +112,22 @@ def test_previews_never_show_a_secret_or_a_key_like_token(scanner):
 def scanner():
     from preflight.secrets import ScannerConfig, build_scanner
     return build_scanner(ScannerConfig())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_chain_of_small_edits_is_matched_only_against_kept_documents(seed):
+    """Each version is a near copy of the one before, not of the first: removed versions must
+    not match later ones, or a second run would keep what the first removed."""
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(300)]
+    chain = []
+    for _ in range(30):
+        at = rng.randrange(0, 292)
+        words[at:at + 8] = [f"e{rng.randrange(10**6)}" for _ in range(8)]
+        chain.append(" ".join(words))
+    p = plan([fingerprints(chain), fingerprints([])], CONFIG, 0.75)
+    assert (p.reason == NEAR).any() and (p.reason[1:] == KEEP).any()
+    assert (p.reason[p.match[p.reason == NEAR]] == KEEP).all()
 
 
 def test_near_search_prefers_the_earliest_similar_kept_document():
