@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 # The rows of the table, in the order they are shown.
 STATUS_ORDER = ("ok", "warn", "fail")
-ROWS = ("Nanochat", "Dataset", "Duplicates", "Secrets", "Tokenizer", "Model", "Param/Token", "Est. epochs",
-        "Horizon", "Hardware", "Launch")
+ROWS = ("Nanochat", "Dataset", "Duplicates", "Secrets", "Tokenizer", "Model", "Param/Token",
+        "Est. epochs", "Horizon", "Hardware", "Launch")
 
 
 @dataclass

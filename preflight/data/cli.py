@@ -8,6 +8,7 @@ from preflight.checklist.finding import OK
 from preflight.config import add_options, settings_from_args
 from preflight.data import verdicts
 from preflight.data.datapass import pass_for_settings
+from preflight.data.duplicates import duplicates_for_settings, row_text
 from preflight.data.shards import list_shards
 from preflight.util.format import human_bytes
 
@@ -44,6 +45,11 @@ def cmd_info(args) -> int:
     found = [verdicts.two_shards(shards), *(verdicts.readable(dp, kind) for kind in
              ("open", "schema", "decode")), verdicts.ranks_fed(dp, settings.ranks),
              *verdicts.hygiene(settings, shards, dp)]
+    if not dp.errors:
+        report = duplicates_for_settings(settings, shards, dp)
+        print(f"duplicates: {row_text(report)[0]}")
+        found += [verdicts.validation_not_in_training(settings, report),
+                  *verdicts.duplicate_shares(settings, report)]
     for finding in found:
         if finding is not OK:
             print(f"{'FAIL' if finding.status == 'fail' else 'warning'}: {finding.message}")

@@ -86,7 +86,8 @@ class DataPass:
 # Reading one shard (runs in a worker process)
 
 
-def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, dedup_config=None) -> ShardFacts:
+def read_shard(path: Path, scan_config=None, sample_bytes: int = 0,
+               dedup_config=None) -> ShardFacts:
     """One streaming pass over one shard; problems end up in .error, never raised."""
     path = Path(path)
     facts = ShardFacts(name=path.name, size=path.stat().st_size)
@@ -206,23 +207,23 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         if progress:
             progress(done, len(shards), path.name)
 
-    jobs = [(job, scan_config if job[4] is None else None) for job in todo]
-    dedup_of = {id(job): job[5] if job[4] is None else None for job in todo}
+    # (job, scan config, dedup config): nothing but the sample to read when the facts are cached
+    jobs = [(job, *((scan_config, job[5]) if job[4] is None else (None, None))) for job in todo]
     if workers is None:  # worker processes cost ~0.4 s to start: only worth it for real work
-        scanning = any(scan is not None or getattr(dedup_of[id(job)], "near", None)
-                       for job, scan in jobs)
+        scanning = any(scan is not None or getattr(dedup_config, "near", None)
+                       for _, scan, dedup_config in jobs)
         threshold = PARALLEL_MIN_BYTES if scanning else PARALLEL_MIN_BYTES_NO_SCAN
-        big = sum(job[0].stat().st_size for job, _ in jobs) > threshold
+        big = sum(job[0].stat().st_size for job, _, _ in jobs) > threshold
         workers = (os.cpu_count() or 1) if big else 1
     workers = min(workers, len(jobs))
     if workers <= 1:
-        for job, scan in jobs:
-            finish(job, read_shard(job[0], scan, job[3], dedup_of[id(job)]))
+        for job, scan, dedup_config in jobs:
+            finish(job, read_shard(job[0], scan, job[3], dedup_config))
     else:
         ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(read_shard, job[0], scan, job[3], dedup_of[id(job)]): job
-                       for job, scan in jobs}
+            futures = {pool.submit(read_shard, job[0], scan, job[3], dedup_config): job
+                       for job, scan, dedup_config in jobs}
             for future in as_completed(futures):
                 finish(futures[future], future.result())
     return DataPass(shards=[results[p] for p in shards], cached=len(shards) - len(todo),

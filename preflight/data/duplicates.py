@@ -234,7 +234,7 @@ def row_text(report: dict) -> tuple:
     near = report["near"]
     value = f"exact {_pct(report['exact_share'])} of train"
     if near:
-        value += f", near {_pct(near['share'])} (±{near['error']:.0%})"
+        value += f", near {_pct(near['share'])} (±{near['error'] * 100:g} pt)"
     value += f", val in train {_pct(report['val_share'])}"
     details = (f"{report['exact_copies']:,} of {report['train_docs']:,} training documents are exact "
                f"copies of an earlier one; {report['val_in_train']:,} of {report['val_docs']:,} "

@@ -117,7 +117,7 @@ def duplicate_shares(settings, report: dict) -> list:
     near = report["near"]
     if near and near["share"] > settings["dup_near_warn_share"]:
         out.append(warn(f"{near['copies']:,} of {near['train_docs']:,} training documents "
-                        f"({near['share']:.1%}, ±{near['error']:.0%}) are exact or near copies of a "
+                        f"({near['share']:.1%} ±{near['error'] * 100:g} pt) are exact or near copies of a "
                         f"kept one (ini dup_near_warn_share {settings['dup_near_warn_share']:g}); "
                         f"`preflight dedup --near` removes them"))
     if near and near["val_share"] > settings["dup_val_near_warn_share"]:
