@@ -1,5 +1,5 @@
 """`preflight`: the checklist (`check`), the launcher (`launch`), and single steps on their own
-(`info`, `scan`, `sanitize`, `gpus`)."""
+(`info`, `dedup`, `scan`, `sanitize`, `gpus`)."""
 
 import argparse
 import sys
@@ -23,7 +23,7 @@ PASS_THROUGH = {"check": cmd_check, "launch": cmd_launch}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from preflight.data.cli import add_info_parser
+    from preflight.data.cli import add_dedup_parser, add_info_parser
     from preflight.hardware.cli import add_gpus_parser
     from preflight.secrets.cli import add_scan_parsers
     parser = argparse.ArgumentParser(prog="preflight", description=__doc__)
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func in PASS_THROUGH.items():
         sub.add_parser(name, help=func.__doc__, add_help=False)
     add_info_parser(sub)
+    add_dedup_parser(sub)
     add_scan_parsers(sub)
     add_gpus_parser(sub)
     return parser

@@ -31,6 +31,20 @@ THRESHOLDS = {
     "max_epochs_warn": (4.0, "warn when the launch script makes more passes over the data"),
     "secrets_b64_min_len": (0.0, "shortest base64 blob the secret scan decodes (0 = built-in)"),
     "secrets_b64_min_entropy": (0.0, "least entropy of a base64 blob to decode (0 = built-in)"),
+    "dup_exact_warn_share": (0.05, "warn when more than this share of training documents are exact "
+                                   "copies of another (line endings and trailing spaces ignored)"),
+    "dup_val_fail_share": (0.01, "fail when more than this share of validation documents also "
+                                 "appear (exactly) in training: val bpb would measure recall"),
+    "dup_near_warn_share": (0.2, "warn when more than this share of training documents are near "
+                                 "copies (exact ones included) of a kept document"),
+    "dup_val_near_warn_share": (0.05, "warn when more than this share of validation documents have "
+                                      "a near copy in training"),
+    "dup_near_jaccard": (0.75, "near copies: least estimated Jaccard similarity of word n-grams"),
+    "dup_near_ngram": (5.0, "near copies: words per shingle (datatrove: 5)"),
+    "dup_near_bands": (14.0, "near copies: MinHash LSH bands (datatrove: 14)"),
+    "dup_near_rows": (8.0, "near copies: MinHash values per band (datatrove: 8)"),
+    "dup_near_max_gb": (1.0, "near copies: estimate on at most this many GB of shard files (the "
+                             "validation shard and evenly spread train shards; 0 = exact only)"),
 }
 TEXT_THRESHOLDS = {"depth_by_tokens"}
 SPEEDRUN_GPUS = 8

@@ -85,5 +85,15 @@ def html_block(summary: Summary) -> str:
     if summary.not_run:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in summary.not_run)
         parts.append(f"<h3>Not run (stopped early)</h3><ul>{items}</ul>")
+    parts.extend(_section_html(section) for section in summary.sections.values())
     parts.extend(f"<div>{svg}</div>" for svg in summary.plots.values())
     return "".join(parts)
+
+
+def _section_html(section) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in section.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+                   for row in section.rows)
+    note = f"<p><small>{html.escape(section.note)}</small></p>" if section.note else ""
+    return (f"<h3>{html.escape(section.title)}</h3><table border=\"1\" cellpadding=\"4\" "
+            f"style=\"border-collapse:collapse\"><tr>{head}</tr>{rows}</table>{note}")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 # The rows of the table, in the order they are shown.
 STATUS_ORDER = ("ok", "warn", "fail")
-ROWS = ("Nanochat", "Dataset", "Secrets", "Tokenizer", "Model", "Param/Token", "Est. epochs",
-        "Horizon", "Hardware", "Launch")
+ROWS = ("Nanochat", "Dataset", "Duplicates", "Secrets", "Tokenizer", "Model", "Param/Token",
+        "Est. epochs", "Horizon", "Hardware", "Launch")
 
 
 @dataclass
@@ -18,6 +18,15 @@ class Row:
     value: str
     details: str = ""
     status: str = "ok"  # ok | warn | fail
+
+
+@dataclass
+class Section:
+    """A titled table a step adds to the HTML report (e.g. the biggest duplicate clusters)."""
+    title: str
+    columns: list
+    rows: list          # lists of cells, as text
+    note: str = ""
 
 
 @dataclass
@@ -32,6 +41,7 @@ class Summary:
     deselected: int = 0  # checks left out with -k / -m: the run is not the whole checklist
     exit_status: int = None
     plots: dict = field(default_factory=dict)   # name -> inline SVG
+    sections: dict = field(default_factory=dict)  # name -> Section: a titled table for the report
 
     def row(self, name: str, value: str, details: str = "", status: str = "ok") -> None:
         """Set a table row; `name` must be one of ROWS. A status set earlier only gets worse."""

@@ -1,7 +1,7 @@
 """The facts each step checks, as session fixtures: each step's own fixtures, gathered here."""
 
 from preflight.checklist.fixtures import settings, summary  # noqa: F401
-from preflight.data.fixtures import data_pass, shards  # noqa: F401
+from preflight.data.fixtures import data_pass, duplicates, shards  # noqa: F401
 from preflight.hardware.fixtures import (gpu_facts, hardware_params, hardware_plan,  # noqa: F401
                                          hardware_run)
 from preflight.launch.fixtures import base_train_call, launch_plan  # noqa: F401

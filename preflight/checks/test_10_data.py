@@ -1,5 +1,5 @@
-"""Step 1, Data: the parquet shards nanochat will read are there, readable, big enough, and every
-rank gets a row group of train and of validation data."""
+"""Step 1, Data: the parquet shards nanochat will read are there, readable, big enough, every
+rank gets a row group of train and of validation data, and validation is not training again."""
 
 import pytest
 
@@ -39,3 +39,13 @@ def test_validation_shard(data_pass, summary):
 
 def test_dataset_hygiene(settings, shards, data_pass):
     settle_all(verdicts.hygiene(settings, shards, data_pass), DataWarning)
+
+
+@pytest.mark.summary_row("Duplicates")
+def test_validation_not_in_training(settings, duplicates):
+    settle(verdicts.validation_not_in_training(settings, duplicates), DataWarning)
+
+
+@pytest.mark.summary_row("Duplicates")
+def test_duplicates(settings, duplicates):
+    settle_all(verdicts.duplicate_shares(settings, duplicates), DataWarning)

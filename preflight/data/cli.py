@@ -1,11 +1,14 @@
-"""`preflight info`: Step 1's dataset report on its own (the checklist's pass and cache)."""
+"""`preflight info`: Step 1's dataset report on its own (the checklist's pass and cache), and
+`preflight dedup`: the shards rewritten without their duplicates."""
 
 import sys
+from pathlib import Path
 
 from preflight.checklist.finding import OK
 from preflight.config import add_options, settings_from_args
 from preflight.data import verdicts
 from preflight.data.datapass import pass_for_settings
+from preflight.data.duplicates import duplicates_for_settings, row_text
 from preflight.data.shards import list_shards
 from preflight.util.format import human_bytes
 
@@ -42,6 +45,11 @@ def cmd_info(args) -> int:
     found = [verdicts.two_shards(shards), *(verdicts.readable(dp, kind) for kind in
              ("open", "schema", "decode")), verdicts.ranks_fed(dp, settings.ranks),
              *verdicts.hygiene(settings, shards, dp)]
+    if not dp.errors:
+        report = duplicates_for_settings(settings, shards, dp)
+        print(f"duplicates: {row_text(report)[0]}")
+        found += [verdicts.validation_not_in_training(settings, report),
+                  *verdicts.duplicate_shares(settings, report)]
     for finding in found:
         if finding is not OK:
             print(f"{'FAIL' if finding.status == 'fail' else 'warning'}: {finding.message}")
@@ -52,3 +60,39 @@ def add_info_parser(sub):
     info = sub.add_parser("info", help=cmd_info.__doc__)
     add_options(info.add_argument, "data")
     info.set_defaults(func=cmd_info)
+
+
+DEDUP_AUDIT_LOG = "dedup-audit.jsonl"
+
+
+def cmd_dedup(args) -> int:
+    """Remove exact (with --near, also near) copies; validation loses what training holds."""
+    from preflight.data.dedup_rewrite import run_dedup
+    from preflight.data.duplicates import minhash_config
+    settings = data_settings(args)
+    return run_dedup(args.data_dir, near=args.near, config=minhash_config(settings),
+                     jaccard=settings["dup_near_jaccard"], ranks=settings.ranks,
+                     dry_run=args.dry_run, backup_dir=args.backup_dir, no_backup=args.no_backup,
+                     audit_log=args.audit_log or settings.reports_dir / DEDUP_AUDIT_LOG,
+                     cache_dir=settings.cache_dir / "shards")
+
+
+def add_dedup_parser(sub):
+    dedup = sub.add_parser(
+        "dedup", help="rewrite the shards without duplicates (run with --dry-run first)",
+        description="Rewrite the shards without exact copies (with --near, also near copies), "
+                    "keeping each document's first occurrence and removing from the validation "
+                    "shard every document training holds. Refuses when a planned rank (--gpus) "
+                    "would be left without a row group.")
+    add_options(dedup.add_argument, "data")
+    dedup.add_argument("--near", action="store_true",
+                       help="also remove near copies (MinHash LSH; ini dup_near_* options)")
+    dedup.add_argument("--dry-run", action="store_true",
+                       help="print what would go, per shard; change nothing")
+    dedup.add_argument("--no-backup", action="store_true", help="do not keep the original shards")
+    dedup.add_argument("--backup-dir", type=Path,
+                       help="where originals go (default DATA_DIR/.preflight-backup/dedup-<time>)")
+    dedup.add_argument("--audit-log", type=Path,
+                       help=f"JSON-lines record of every removed row (default "
+                            f"REPORTS_DIR/{DEDUP_AUDIT_LOG})")
+    dedup.set_defaults(func=cmd_dedup)

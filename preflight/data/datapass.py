@@ -1,4 +1,5 @@
-"""The single streaming pass over the shards: health, statistics, samples and the secret scan.
+"""The single streaming pass over the shards: health, statistics, samples, the secret scan and the
+fingerprints duplicate detection joins across shards.
 
 Every shard is read once per run, row group by row group (each page of the `text` column is decoded,
 so a corrupt page is caught, not only a bad footer). Shards are processed in parallel processes and
@@ -43,6 +44,7 @@ class ShardFacts:
     findings: list = field(default_factory=list)   # secret findings as dicts
     error: str = None          # one line naming the shard (and row group / rows) at fault
     error_kind: str = None     # "open" | "schema" | "decode"
+    dedup: dict = None         # duplicate fingerprints (preflight.data.dedup.Fingerprinter)
 
 
 @dataclass
@@ -84,7 +86,8 @@ class DataPass:
 # Reading one shard (runs in a worker process)
 
 
-def read_shard(path: Path, scan_config=None, sample_bytes: int = 0) -> ShardFacts:
+def read_shard(path: Path, scan_config=None, sample_bytes: int = 0,
+               dedup_config=None) -> ShardFacts:
     """One streaming pass over one shard; problems end up in .error, never raised."""
     path = Path(path)
     facts = ShardFacts(name=path.name, size=path.stat().st_size)
@@ -107,6 +110,10 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0) -> ShardFact
     if scan_config is not None:
         from preflight.secrets import build_scanner
         scanner = build_scanner(scan_config)
+    fingerprints = None
+    if dedup_config is not None:
+        from preflight.data.dedup import Fingerprinter
+        fingerprints = Fingerprinter(dedup_config)
     facts.row_groups = pf.num_row_groups
     per_group_sample = sample_bytes / max(pf.num_row_groups, 1)
     for rg in range(pf.num_row_groups):
@@ -132,6 +139,10 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0) -> ShardFact
         if scanner is not None:
             facts.findings.extend(f.to_dict() for f in scanner.scan_array(arr, shard=path.name,
                                                                          row_offset=first))
+        if fingerprints is not None:
+            fingerprints.add(arr)
+    if fingerprints is not None:
+        facts.dedup = fingerprints.to_dict()
     return facts
 
 
@@ -149,40 +160,43 @@ def _take_sample(arr, lengths, budget: float) -> list:
 # The whole dataset
 
 def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path = None,
-             workers: int = None, progress=None) -> DataPass:
+             workers: int = None, progress=None, dedup=None) -> DataPass:
     """Facts for every shard, from the cache where the file is unchanged, else read in parallel.
 
     `sample_bytes`: the sample budget of every shard, or a list with one budget per shard.
     Statistics and findings are cached apart from the samples, whose budget changes with the
     number of shards: adding a shard re-reads the others' samples, never re-scans them.
     `progress(done, total, name)` is called after each shard.
+    `dedup`: a DedupConfig for every shard, or a list with one per shard (None: no fingerprints).
     """
     cache = JsonCache(cache_dir) if cache_dir else _NoCache()
     scan_key = scan_config.key() if scan_config is not None else None
     budgets = sample_bytes if isinstance(sample_bytes, list) else [sample_bytes] * len(shards)
+    dedups = dedup if isinstance(dedup, list) else [dedup] * len(shards)
     results, todo, keys = {}, [], []
-    for path, budget in zip(shards, budgets):
+    for path, budget, dedup_config in zip(shards, budgets, dedups):
         try:
             identity = file_identity(path)
         except OSError as exc:  # a broken symlink, a file removed while listing
             results[path] = ShardFacts(path.name, error=f"{path.name}: {exc.strerror or exc}",
                                        error_kind="open")
             continue
-        facts_key = cache_key(PASS_VERSION, identity, scan_key)
+        facts_key = cache_key(PASS_VERSION, identity, scan_key,
+                              *([dedup_config.key()] if dedup_config else []))
         sample_key = cache_key(PASS_VERSION, identity, "sample", int(budget))
         keys += [facts_key, sample_key]
         facts, sample = cache.get(facts_key), cache.get(sample_key)
         if facts is not None and sample is not None:
             results[path] = ShardFacts(**facts, sample=sample)
         else:  # read it all, or only the sample when the statistics and findings are cached
-            todo.append((path, facts_key, sample_key, budget, facts))
+            todo.append((path, facts_key, sample_key, budget, facts, dedup_config))
     done = len(results)
     if progress and done:
         progress(done, len(shards), "cache")
 
     def finish(job, read):
         nonlocal done
-        path, facts_key, sample_key, _, cached = job
+        path, facts_key, sample_key, _, cached, _ = job
         facts = read if cached is None else ShardFacts(**cached, sample=read.sample)
         results[path] = facts
         if facts.error is None:
@@ -193,20 +207,23 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         if progress:
             progress(done, len(shards), path.name)
 
-    jobs = [(job, scan_config if job[4] is None else None) for job in todo]
+    # (job, scan config, dedup config): nothing but the sample to read when the facts are cached
+    jobs = [(job, *((scan_config, job[5]) if job[4] is None else (None, None))) for job in todo]
     if workers is None:  # worker processes cost ~0.4 s to start: only worth it for real work
-        scanning = any(scan is not None for _, scan in jobs)
+        scanning = any(scan is not None or getattr(dedup_config, "near", None)
+                       for _, scan, dedup_config in jobs)
         threshold = PARALLEL_MIN_BYTES if scanning else PARALLEL_MIN_BYTES_NO_SCAN
-        big = sum(job[0].stat().st_size for job, _ in jobs) > threshold
+        big = sum(job[0].stat().st_size for job, _, _ in jobs) > threshold
         workers = (os.cpu_count() or 1) if big else 1
     workers = min(workers, len(jobs))
     if workers <= 1:
-        for job, scan in jobs:
-            finish(job, read_shard(job[0], scan, job[3]))
+        for job, scan, dedup_config in jobs:
+            finish(job, read_shard(job[0], scan, job[3], dedup_config))
     else:
         ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(read_shard, job[0], scan, job[3]): job for job, scan in jobs}
+            futures = {pool.submit(read_shard, job[0], scan, job[3], dedup_config): job
+                       for job, scan, dedup_config in jobs}
             for future in as_completed(futures):
                 finish(futures[future], future.result())
     return DataPass(shards=[results[p] for p in shards], cached=len(shards) - len(todo),
@@ -245,6 +262,7 @@ def pass_for_settings(settings, shards: list, *, scan: bool = True, progress=Non
     if config is not None:
         from preflight.secrets import build_scanner
         build_scanner(config)  # a bad custom rule file fails here, once, in one line
+    from preflight.data.duplicates import dedup_configs
     return run_pass(shards, scan_config=config,
                     sample_bytes=budgets, cache_dir=settings.cache_dir / "shards",
-                    progress=progress)
+                    progress=progress, dedup=dedup_configs(settings, shards))

@@ -5,6 +5,7 @@ import pytest
 from preflight.checklist.fixtures import progress_writer
 from preflight.checklist.report import histogram_svg
 from preflight.data.datapass import pass_for_settings
+from preflight.data.duplicates import duplicates_for_settings, row_text, section
 from preflight.data.shards import list_shards
 from preflight.data.verdicts import no_shards_message
 from preflight.secrets import SecretsConfigError
@@ -42,3 +43,14 @@ def data_pass(pytestconfig, settings, shards, summary):
     if svg:
         summary.plots["doc_lengths"] = svg
     return result
+
+
+@pytest.fixture(scope="session")
+def duplicates(settings, shards, data_pass, summary):
+    """Step 1's duplicate report (exact, near, validation in training), from the pass's cache."""
+    report = duplicates_for_settings(settings, shards, data_pass)
+    summary.facts["duplicates"] = report
+    summary.row("Duplicates", *row_text(report))
+    if report["top"] or report["clusters"]:
+        summary.sections["duplicates"] = section(report)
+    return report

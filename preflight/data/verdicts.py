@@ -92,3 +92,37 @@ def hygiene(settings, shards, data_pass) -> list:
         out.append(warn(f"shard indices are not contiguous: missing "
                         f"{', '.join(map(str, gaps[:10]))}" + (" …" if len(gaps) > 10 else "")))
     return out
+
+
+def validation_not_in_training(settings, report: dict):
+    """Validation documents that training holds make val bpb measure recall, not generalisation."""
+    share, limit = report["val_share"], settings["dup_val_fail_share"]
+    if share <= limit:
+        return OK
+    return fail(f"{report['val_in_train']:,} of {report['val_docs']:,} validation documents "
+                f"({share:.1%}) also appear in training (exact copies; limit {limit:.1%}, ini "
+                f"dup_val_fail_share): val bpb would measure what the model memorised, not how it "
+                f"generalises. `preflight dedup --dry-run` shows what would go, `preflight dedup` "
+                f"removes them from validation")
+
+
+def duplicate_shares(settings, report: dict) -> list:
+    """Warnings: many exact or near copies in training, near copies of training in validation."""
+    out = []
+    if report["exact_share"] > settings["dup_exact_warn_share"]:
+        out.append(warn(f"{report['exact_copies']:,} of {report['train_docs']:,} training documents "
+                        f"({report['exact_share']:.1%}) are exact copies of an earlier one (ini "
+                        f"dup_exact_warn_share {settings['dup_exact_warn_share']:g}): they spend the "
+                        f"run's budget on text it has seen; `preflight dedup` removes them"))
+    near = report["near"]
+    if near and near["share"] > settings["dup_near_warn_share"]:
+        out.append(warn(f"{near['copies']:,} of {near['train_docs']:,} training documents "
+                        f"({near['share']:.1%} ±{near['error'] * 100:g} pt) are exact or near copies of a "
+                        f"kept one (ini dup_near_warn_share {settings['dup_near_warn_share']:g}); "
+                        f"`preflight dedup --near` removes them"))
+    if near and near["val_share"] > settings["dup_val_near_warn_share"]:
+        out.append(warn(f"{near['val_in_train']:,} of {report['val_docs']:,} validation documents "
+                        f"({near['val_share']:.1%}) have a near copy in training (ini "
+                        f"dup_val_near_warn_share {settings['dup_val_near_warn_share']:g}): val bpb "
+                        f"flatters the model; `preflight dedup --near` removes them from validation"))
+    return out
