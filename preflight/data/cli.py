@@ -40,7 +40,8 @@ def cmd_info(args) -> int:
     print(f"row groups: {dp.total('row_groups')} ({min(s.row_groups for s in dp.shards)} to "
           f"{max(s.row_groups for s in dp.shards)} per shard)")
     found = [verdicts.two_shards(shards), *(verdicts.readable(dp, kind) for kind in
-             ("open", "schema", "decode")), verdicts.ranks_fed(dp, settings.ranks),
+             ("open", "schema", "decode")), verdicts.no_null_documents(dp),
+             verdicts.ranks_fed(dp, settings.ranks),
              *verdicts.hygiene(settings, shards, dp)]
     for finding in found:
         if finding is not OK:
