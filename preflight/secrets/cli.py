@@ -37,13 +37,17 @@ def cmd_scan(args) -> int:
 
 def cmd_sanitize(args) -> int:
     """Replace every secret the scan finds with a typed placeholder."""
+    data_dir_given = args.data_dir is not None
     settings = data_settings(args)
+    if not data_dir_given and not list_shards(args.data_dir):
+        print(no_shards_message(settings), file=sys.stderr)
+        return 2
     scanner = build_scanner(scanner_config(settings))
     reviewed = load_baseline(settings.secrets_baseline) if settings.secrets_baseline else frozenset()
     audit_log = args.audit_log or settings.reports_dir / AUDIT_LOG_NAME
     return run_sanitize(args.data_dir, scanner, dry_run=args.dry_run, output_dir=args.output_dir,
                         backup_dir=args.backup_dir, no_backup=args.no_backup, reviewed=reviewed,
-                        audit_log=audit_log)
+                        audit_log=audit_log, cache_root=settings.cache_dir)
 
 
 def add_scan_parsers(sub):
