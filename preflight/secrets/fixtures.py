@@ -4,6 +4,7 @@ import pytest
 
 from preflight.secrets.baseline import apply_baseline
 from preflight.secrets.findings import write_findings
+from preflight.util.safe_repr import FindingList
 
 
 @pytest.fixture(scope="session")
@@ -15,4 +16,4 @@ def secret_findings(settings, data_pass, summary):
                                     jsonl=str(jsonl), sarif=str(sarif))
     summary.row("Secrets", f"{len(kept)} finding(s)",
                 f"{suppressed} suppressed by the baseline; all findings in {jsonl}")
-    return kept
+    return FindingList(kept)
