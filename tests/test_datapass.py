@@ -215,8 +215,8 @@ def test_a_cache_entry_for_this_very_file_is_not_trusted_when_the_file_does_not_
     cache = JsonCache(tmp_path / "cache")
     facts = {k: v for k, v in asdict(read_shard(good)).items() if k != "sample"}
     identity = file_identity(path)
-    cache.put(cache_key(PASS_VERSION, identity, None), dict(facts, name=path.name), shard_group(path))
-    cache.put(cache_key(PASS_VERSION, identity, "sample", 0), [], shard_group(path))
+    cache.put(cache_key(PASS_VERSION, identity, None), dict(facts, name=path.name), shard_group(str(path.resolve())))
+    cache.put(cache_key(PASS_VERSION, identity, "sample", 0), [], shard_group(str(path.resolve())))
     assert not still_opens(path, path.stat().st_size) and still_opens(good, good.stat().st_size)
     dp = run_pass([path], cache_dir=tmp_path / "cache")
     assert dp.cached == 0 and dp.shards[0].error_kind == "open"
@@ -256,27 +256,33 @@ def test_a_well_formed_entry_of_another_shape_is_a_miss(tmp_path):
     assert again.cached == 0 and again.shards[0].rows == 10
 
 
-def test_no_document_of_a_shard_with_findings_is_cached(tmp_path):
+def test_no_document_with_a_finding_is_sampled_or_cached(tmp_path):
     secret_shard, clean_shard = tmp_path / "shard_00000.parquet", tmp_path / "shard_00001.parquet"
-    _secret_shard(secret_shard)
+    _secret_shard(secret_shard)  # the secret is in row 3, among the sampled leading documents
     write_shard(clean_shard, [f"clean doc {j}" for j in range(40)], row_group_size=10)
     scan, cache = ScannerConfig(), tmp_path / "cache"
     cold = run_pass([secret_shard, clean_shard], cache_dir=cache, scan_config=scan,
                     sample_bytes=10_000)
-    assert any(SECRET in d for d in cold.shards[0].sample)  # the tokenizer checks see real text
+    assert [f["row"] for f in cold.shards[0].findings] == [3]
+    assert cold.shards[0].sample == [f"doc {j}" for j in range(40) if j != 3]
     stored = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
-    assert SECRET.encode() not in stored and b"clean doc 7" in stored
+    assert SECRET.encode() not in stored and b"clean doc 7" in stored and b"doc 39" in stored
     warm = run_pass([secret_shard, clean_shard], cache_dir=cache, scan_config=scan,
                     sample_bytes=10_000)
-    assert warm.shards == cold.shards and warm.cached == 1  # the leaky shard's sample is re-read
-    assert SECRET not in repr(warm) + repr(warm.shards) + repr(warm.sample("train"))
+    assert warm.cached == 2 and warm.shards == cold.shards
+    bigger = run_pass([secret_shard, clean_shard], cache_dir=cache, scan_config=scan,
+                      sample_bytes=20_000)  # a new budget: the sample is read again, not rescanned
+    assert bigger.cached == 0 and bigger.shards[0].sample == cold.shards[0].sample
+    unscanned = tmp_path / "unscanned"
+    run_pass([secret_shard], cache_dir=unscanned, sample_bytes=10_000)
+    assert SECRET.encode() not in b"".join(p.read_bytes() for p in unscanned.rglob("*.json"))
 
 
 def test_cache_files_are_private(tmp_path):
     path = tmp_path / "shard_00000.parquet"
     write_shard(path, ["x"] * 10)
     cache = tmp_path / "home-cache" / "nanochat-preflight" / CACHE_FOLDER
-    old = cache / shard_group(path)
+    old = cache / shard_group(str(path.resolve()))
     old.mkdir(parents=True)
     os.chmod(old, 0o755)  # a folder an older version (or a loose umask) left open
     run_pass([path], cache_dir=cache, sample_bytes=5)

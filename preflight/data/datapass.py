@@ -2,8 +2,8 @@
 
 Every shard is read once per run, row group by row group (each page of the `text` column is decoded,
 so a corrupt page is caught, not only a bad footer). Shards are processed in parallel processes and
-the result of each is cached by file identity, so an unchanged dataset is not read again. The cache
-holds no document of a shard with findings: its sample is read again on the next run instead.
+the result of each is cached by file identity, so an unchanged dataset is not read again. No
+document in which the scan finds a secret is sampled, so none is cached (or printed).
 """
 
 import hashlib
@@ -114,8 +114,11 @@ def _is_text(arrow_type) -> bool:
     return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
 
 
-def read_shard(path: Path, scan_config=None, sample_bytes: int = 0) -> ShardFacts:
-    """One streaming pass over one shard; problems end up in .error, never raised."""
+def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()) -> ShardFacts:
+    """One streaming pass over one shard; problems end up in .error, never raised.
+
+    No document in which the scan finds a secret (or whose row is in `skip_rows`: findings
+    known from the cache) enters the sample, so none is ever cached or printed."""
     path = Path(path)
     facts = ShardFacts(name=path.name, size=path.stat().st_size)
     try:
@@ -164,18 +167,22 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0) -> ShardFact
         bins = np.minimum(np.ceil(np.log2(lengths + 1)).astype(np.int64), LENGTH_BINS - 1)
         for i, n in enumerate(np.bincount(bins, minlength=LENGTH_BINS)):
             facts.length_hist[i] += int(n)
-        if per_group_sample > 0:
-            facts.sample.extend(_take_sample(arr, lengths, per_group_sample))
         if scanner is not None:
             facts.findings.extend(f.to_dict() for f in scanner.scan_array(arr, shard=path.name,
                                                                          row_offset=first))
+        if per_group_sample > 0:
+            flagged = {f["row"] for f in facts.findings}.union(skip_rows)
+            facts.sample.extend(_take_sample(arr, lengths, per_group_sample, first, flagged))
     return facts
 
 
-def _take_sample(arr, lengths, budget: float) -> list:
-    """Leading non-empty documents of a row group, up to `budget` bytes (at least one)."""
+def _take_sample(arr, lengths, budget: float, first: int, flagged) -> list:
+    """Leading non-empty documents of a row group (its first row is `first`), up to `budget`
+    bytes (at least one), leaving out the rows in `flagged` (a secret was found there)."""
     picked, used = [], 0
     for i in np.flatnonzero(lengths):
+        if first + int(i) in flagged:
+            continue
         if picked and used + lengths[i] > budget:
             break
         picked.append(arr[int(i)].as_py())
@@ -226,15 +233,15 @@ def _kill_workers(pool) -> None:
 # ----------------------------------------------------------------------------------------------
 # The cache: per shard, statistics and findings apart from the sample
 
-def shard_group(path: Path) -> str:
-    """The cache group holding every entry about the shard at `path`."""
-    return hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]
+def shard_group(resolved: str) -> str:
+    """The cache group holding every entry about the shard at the resolved path `resolved`."""
+    return hashlib.sha256(resolved.encode()).hexdigest()[:32]
 
 
 def forget_shard(cache_root: Path, path: Path) -> None:
     """Drop everything the cache under `cache_root` knows about the shard at `path` (a rewriter
     calls this for each shard it replaces)."""
-    JsonCache(Path(cache_root) / CACHE_FOLDER).drop(shard_group(path))
+    JsonCache(Path(cache_root) / CACHE_FOLDER).drop(shard_group(str(Path(path).resolve())))
 
 
 def still_opens(path: Path, size: int) -> bool:
@@ -272,7 +279,7 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
     `sample_bytes`: the sample budget of every shard, or a list with one budget per shard.
     Statistics and findings are cached apart from the samples, whose budget changes with the
     number of shards: adding a shard re-reads the others' samples, never re-scans them. A sample
-    is cached only when the scan found nothing in its shard.
+    is cached only when it was taken with the scan's findings known (so it holds none of them).
     `progress(done, total, name)` is called after each shard.
     """
     cache = JsonCache(cache_dir) if cache_dir else _NoCache()
@@ -286,7 +293,7 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
             results[path] = ShardFacts(path.name, error=f"{path.name}: {exc.strerror or exc}",
                                        error_kind="open")
             continue
-        group = shard_group(path)
+        group = shard_group(identity[0])
         facts_key = cache_key(PASS_VERSION, identity, scan_key)
         sample_key = cache_key(PASS_VERSION, identity, "sample", int(budget))
         keys += [facts_key, sample_key]
@@ -314,8 +321,8 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
             if cached is None:
                 cache.put(facts_key, {k: v for k, v in asdict(facts).items() if k != "sample"},
                           group)
-            if not facts.sample or (scan_key is not None and not facts.findings):
-                cache.put(sample_key, facts.sample, group)  # never a document with a secret
+            if scan_key is not None or not facts.sample:  # never a document with a finding
+                cache.put(sample_key, facts.sample, group)
         done += 1
         if progress:
             progress(done, len(shards), path.name)
@@ -329,13 +336,13 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
     workers = min(workers, len(jobs))
     if workers <= 1:
         for job, scan in jobs:
-            finish(job, read_shard(job[0], scan, job[4]))
+            finish(job, read_shard(*_read_args(job, scan)))
     else:
         ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_exit_with,
                                    initargs=(os.getpid(),))
         try:
-            futures = {pool.submit(read_shard, job[0], scan, job[4]): job for job, scan in jobs}
+            futures = {pool.submit(read_shard, *_read_args(job, scan)): job for job, scan in jobs}
             for future in as_completed(futures):
                 finish(futures[future], future.result())
         except BaseException:
@@ -343,6 +350,13 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
             raise
         pool.shutdown()
     return DataPass(shards=[results[p] for p in shards], cached=hits, key=cache_key(*keys))
+
+
+def _read_args(job, scan_config) -> tuple:
+    """read_shard's arguments for a job: a shard whose facts are cached is read for its sample
+    only, leaving out the rows where the cached findings are."""
+    path, _, _, _, budget, cached = job
+    return path, scan_config, budget, {f["row"] for f in cached.findings} if cached else set()
 
 
 class _NoCache:

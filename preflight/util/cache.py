@@ -53,13 +53,15 @@ class JsonCache:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self._root = str(self.folder)  # plain strings: a warm run looks up thousands of entries
 
-    def _path(self, key: str, group: str = None) -> Path:
-        return self.folder / (group or key[:2]) / f"{key}.json"
+    def _path(self, key: str, group: str = None) -> str:
+        return os.path.join(self._root, group or key[:2], f"{key}.json")
 
     def get(self, key: str, group: str = None):
         try:
-            header, _, payload = self._path(key, group).read_bytes().partition(b"\n")
+            with open(self._path(key, group), "rb") as f:
+                header, _, payload = f.read().partition(b"\n")
             if header.decode() != f"{key} {_checksum(key, payload)}":
                 return None
             return json.loads(payload)
@@ -69,7 +71,7 @@ class JsonCache:
     def put(self, key: str, value, group: str = None) -> None:
         """Atomic, private write; a cache that cannot be written (read-only home, full disk) is
         skipped."""
-        path = self._path(key, group)
+        path = Path(self._path(key, group))
         payload = json.dumps(value).encode()
         try:
             make_private_dir(path.parent)
