@@ -215,8 +215,9 @@ def test_a_cache_entry_for_this_very_file_is_not_trusted_when_the_file_does_not_
     cache = JsonCache(tmp_path / "cache")
     facts = {k: v for k, v in asdict(read_shard(good)).items() if k != "sample"}
     identity = file_identity(path)
-    cache.put(cache_key(PASS_VERSION, identity, None), dict(facts, name=path.name), shard_group(str(path.resolve())))
-    cache.put(cache_key(PASS_VERSION, identity, "sample", 0), [], shard_group(str(path.resolve())))
+    group = shard_group(str(path.resolve()))
+    cache.put(cache_key(PASS_VERSION, identity, None), dict(facts, name=path.name), group)
+    cache.put(cache_key(PASS_VERSION, identity, "sample", 0), [], group)
     assert not still_opens(path, path.stat().st_size) and still_opens(good, good.stat().st_size)
     dp = run_pass([path], cache_dir=tmp_path / "cache")
     assert dp.cached == 0 and dp.shards[0].error_kind == "open"

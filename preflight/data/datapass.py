@@ -101,7 +101,8 @@ class DataPass:
         return [sum(col) for col in zip(*(s.length_hist for s in self.shards))] or [0] * LENGTH_BINS
 
     def sample(self, split: str) -> Documents:
-        return Documents(d for s in (self.train if split == "train" else self.val) for d in s.sample)
+        shards = self.train if split == "train" else self.val
+        return Documents(d for s in shards for d in s.sample)
 
 # ----------------------------------------------------------------------------------------------
 # Reading one shard (runs in a worker process)
@@ -163,7 +164,8 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()
         if arr.null_count:
             facts.null_docs += arr.null_count
             nulls = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
-            facts.null_rows += [first + int(i) for i in nulls[:NULL_ROWS_KEPT - len(facts.null_rows)]]
+            room = NULL_ROWS_KEPT - len(facts.null_rows)
+            facts.null_rows += [first + int(i) for i in nulls[:room]]
         bins = np.minimum(np.ceil(np.log2(lengths + 1)).astype(np.int64), LENGTH_BINS - 1)
         for i, n in enumerate(np.bincount(bins, minlength=LENGTH_BINS)):
             facts.length_hist[i] += int(n)

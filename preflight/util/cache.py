@@ -20,7 +20,8 @@ PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 def file_identity(path: Path) -> list:
-    """What identifies a file's content cheaply: resolved path, size, mtime, ctime, inode, device."""
+    """What identifies a file's content cheaply: resolved path, size, mtime, ctime, inode and
+    device."""
     st = os.stat(path)
     return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
             st.st_dev]
