@@ -12,10 +12,11 @@ a kill at any moment leaves every shard fully old or fully new. With an output f
 shard is written there, changed or not, so the validation shard stays last. The audit log
 (JSON lines, never a secret) is written before each rename, so it covers every replacement.
 
-One rewriter at a time: the data folder (and the output folder) is locked for the whole run, and
-a shard is rewritten only if it is still the very file that was scanned (same inode, size, times
-and SHA-256), so byte offsets found in one file are never applied to another. The checklist's
-cache entries of every rewritten shard are dropped.
+One rewriter at a time: the folder written to is locked for the whole run (the source folder of
+an --output-dir run is only read, and may be read-only), and a shard is rewritten only if it is
+still the very file that was scanned (same inode, size, times and SHA-256), so byte offsets found
+in one file are never applied to another. The checklist's cache entries of every shard written
+are dropped.
 """
 
 import contextlib
@@ -300,8 +301,7 @@ def run_sanitize(data_dir, scanner, *, dry_run=False, output_dir=None, backup_di
         if not dry_run:
             try:
                 target_dir.mkdir(parents=True, exist_ok=True)
-                for folder in sorted({data_dir.resolve(), target_dir.resolve()}):
-                    locks.enter_context(folder_lock(folder, "preflight sanitize"))
+                locks.enter_context(folder_lock(target_dir, "preflight sanitize"))
             except FolderLocked as e:
                 out(f"error: {e}")
                 return 2
