@@ -174,7 +174,7 @@ def default_reports_dir() -> Path:
     return clone / "reports" if (clone / "launch.py").is_file() else Path.cwd() / "reports"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     base_dir: Path
     checkout: Checkout
@@ -220,6 +220,11 @@ class Settings:
 
     def __getitem__(self, name):
         return self.thresholds[name]
+
+    def __repr__(self):  # short: pytest prints fixture values at -vv / -l
+        return (f"Settings(base_dir={self.base_dir}, checkout={self.checkout.root}, "
+                f"reports_dir={self.reports_dir}, gpus={self.gpus_option or 'auto'}, "
+                f"nodes={self.nodes})")
 
 
 def build_settings(*, base_dir=None, nanochat_dir=None, gpus=None, reports_dir=None,

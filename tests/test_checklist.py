@@ -223,3 +223,28 @@ def test_sizing_numbers_match_a_direct_computation(workspace):
     assert sizing["params_horizon"] == scaling
     assert sizing["param_token_ratio"] == pytest.approx(scaling / sizing["train_tokens"])
     assert sizing["epochs"] == pytest.approx(20 * scaling / sizing["train_tokens"], rel=1e-6)
+
+
+def test_null_documents_fail_step_1_naming_shard_and_rows(workspace):
+    path = workspace.shards()[1]
+    docs = pq.read_table(path).column("text").to_pylist()
+    docs[5] = docs[70] = None  # nanochat's loader would hand these to the tokenizer: TypeError
+    pq.write_table(pa.table({"text": pa.array(docs, pa.string())}), path, row_group_size=64)
+    run = run_checklist(workspace)
+    _not_run_after(run, "test_10_data::test_no_null_documents")
+    assert "shard_00001.parquet: 2 null document(s), row(s) 5, 70" in run.output
+
+
+def test_dictionary_text_and_unpadded_names(workspace):
+    """nanochat reads dictionary-encoded text like plain text; it sorts names as text, so with
+    shard_7 ... shard_10 its validation shard is shard_9: green, with a warning naming it."""
+    for i, path in enumerate(workspace.shards()):
+        table = pq.read_table(path)
+        pq.write_table(pa.table({"text": table.column("text").dictionary_encode()}),
+                       path.with_name(f"shard_{i + 7}.parquet"), row_group_size=64)
+        path.unlink()
+    run = run_checklist(workspace)
+    assert run.code == 0, run.output
+    assert run.summary["facts"]["dataset"]["validation_shard"] == "shard_9.parquet"
+    warned = [w["message"] for w in run.summary["warnings"]]
+    assert any("validation shard is shard_9.parquet, not shard_10.parquet" in m for m in warned)

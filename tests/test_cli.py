@@ -61,3 +61,14 @@ def test_gpus_lists_the_table():
     proc = subprocess.run([sys.executable, "-m", "preflight", "gpus"], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0 and "H100-80GB" in proc.stdout
+
+
+def test_sanitize_with_a_base_dir_that_is_a_file(workspace):
+    base_file = workspace.root / "not-a-folder"
+    base_file.write_text("")
+    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(workspace.root / "cache"))
+    proc = subprocess.run([sys.executable, "-m", "preflight", "sanitize", f"--base-dir={base_file}",
+                           f"--nanochat-dir={workspace.checkout}"], cwd=workspace.root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"the base dir {base_file} is a file, not a folder" in proc.stderr

@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 
-from workspaces import ROOT
+import pytest
+
+from workspaces import ROOT, Workspace
 
 STUB = """#!/usr/bin/env bash
 echo started > "{marker}"
@@ -18,12 +20,12 @@ trap 'echo interrupted >> "{marker}"; exit 42' INT
 """
 
 
-def _launch(ws, *args, **kwargs):
+def _launch(ws, *args, cwd=None, **kwargs):
     env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(ws.root / "cache"))
     env.pop("NANOCHAT_BASE_DIR", None)
     cmd = [sys.executable, str(ROOT / "launch.py"), f"--base-dir={ws.base}",
            f"--nanochat-dir={ws.checkout}", "--gpus=2", f"--reports-dir={ws.root / 'reports'}", "-q", *args]
-    return subprocess.Popen(cmd, cwd=ws.root, env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen(cmd, cwd=cwd or ws.root, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, **kwargs)
 
 
@@ -97,3 +99,54 @@ def test_a_partial_checklist_never_launches(workspace):
     proc = _launch(workspace, "--yes", "-k", "dataset")
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 1 and "only part of the checklist ran" in out and not marker.exists()
+
+
+@pytest.fixture(scope="module")
+def shared_workspace(green_template, tmp_path_factory):
+    """One workspace (and its warm cache) for the launches that leave checks out."""
+    root = tmp_path_factory.mktemp("partial") / "ws"
+    shutil.copytree(green_template.root, root)
+    return Workspace(root)
+
+
+# Every way pytest offers to run less than the whole checklist; the run itself stays green.
+LEAVE_OUT = {
+    "ignore": ["--ignore=preflight/checks/test_20_secrets.py"],
+    "ignore-glob": ["--ignore-glob=*secrets*"],
+    "deselect": ["--deselect=preflight/checks/test_20_secrets.py::test_no_secrets_in_data"],
+    "keyword": ["-k", "not secrets"],
+    "marker": ["-m", "not parametrize"],
+    "python-files": ["-o", "python_files=test_1*.py test_3*.py test_4*.py test_6*.py"],
+    "no-plugin": ["-p", "no:preflight-recorder"],
+}
+
+
+@pytest.mark.parametrize("how", LEAVE_OUT.values(), ids=LEAVE_OUT.keys())
+def test_a_checklist_with_checks_left_out_never_launches(shared_workspace, how):
+    ws = shared_workspace
+    marker = _stub(ws, body="exit 0")
+    marker.unlink(missing_ok=True)
+    proc = _launch(ws, "--yes", *how, cwd=ROOT)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and not marker.exists(), out
+    assert "Not launching: only part of the checklist ran" in out, out
+
+
+def test_the_whole_checklist_from_the_same_folder_launches(shared_workspace):
+    """The control for the test above: the same launch, nothing left out, does start the run."""
+    marker = _stub(shared_workspace, body="exit 0")
+    marker.unlink(missing_ok=True)
+    proc = _launch(shared_workspace, "--yes", cwd=ROOT)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and marker.exists(), out
+
+
+def test_a_chosen_script_that_does_not_exist_is_one_line(workspace):
+    proc = _launch(workspace, "--yes", "--script", "runs/nope.sh")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in out, out
+    launch_row = next(line for line in out.splitlines() if line.startswith("Launch "))
+    assert launch_row.endswith("[FAIL]"), launch_row
+    reason = [line for line in out.splitlines() if line.startswith("Not launching")]
+    assert len(reason) == 1 and f"--script runs/nope.sh: {workspace.checkout / 'runs/nope.sh'} " \
+        "does not exist" in reason[0], out

@@ -208,6 +208,19 @@ def test_duplicate_ids_are_refused_before_tiktoken_panics(tmp_path, capfd):
     assert "panicked" not in capfd.readouterr().err
 
 
+@pytest.mark.parametrize("bad_id", [2_000_000_000, L.MAX_TOKEN_ID + 1, -1])
+def test_a_sparse_or_negative_id_is_refused_in_one_line(tmp_path, bad_id):
+    """A 2e9 id would make every check that walks the ids allocate billions of entries."""
+    ranks, specials = _ranks_and_specials()
+    last = max(ranks, key=ranks.get)
+    ranks[last] = bad_id
+    with pytest.raises(L.TokenizerError, match=f"token id {bad_id:,} is outside") as info:
+        L.load_tokenizer(write_state(tmp_path / "tokenizer.pkl", _state(mergeable_ranks=ranks)))
+    assert "\n" not in str(info.value)
+    ranks[last] = L.MAX_TOKEN_ID  # the largest id still allowed loads
+    assert L.load_tokenizer(write_state(tmp_path / "ok.pkl", _state(mergeable_ranks=ranks)))
+
+
 def test_unreadable_file(tmp_path):
     with pytest.raises(L.TokenizerError, match="cannot be read"):
         L.load_tokenizer(tmp_path / "tokenizer.pkl")

@@ -6,21 +6,25 @@ present in every pytest run of the environment; it only acts when the run collec
 fixtures (gathered by checks/conftest.py) compute the facts, each check settles one Finding.
 """
 
+import contextlib
 import html
 import importlib.util
-import warnings
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from preflight.checklist import report
-from preflight.checklist.run import CHECKS_DIR
+from preflight.checklist.run import CHECKS_DIR, RUN_ID
 from preflight.checklist.summary import Summary
 from preflight.checklist.warnings import PreflightWarning
 from preflight.config import THRESHOLDS, add_options, build_settings
+from preflight.util.lock import FolderLocked, folder_lock
 
 SETTINGS = pytest.StashKey()
 SUMMARY = pytest.StashKey()
+REPORTS_LOCK = pytest.StashKey()
 STRICT_FILTERS = ("error::preflight.checklist.warnings.PreflightWarning",
                   "error::pytest.PytestConfigWarning")
 
@@ -76,6 +80,7 @@ def pytest_configure(config):
         for spec in STRICT_FILTERS:
             config.addinivalue_line("filterwarnings", spec)
     settings = _settings(config)
+    config.stash[REPORTS_LOCK] = _hold_reports_dir(settings.reports_dir)
     # The reports follow --reports-dir unless --html / --junitxml say otherwise.
     if not getattr(config.option, "htmlpath", None) and config.pluginmanager.hasplugin("html"):
         config.option.htmlpath = str(settings.reports_dir / "report.html")
@@ -84,7 +89,7 @@ def pytest_configure(config):
     if not config.option.xmlpath:
         config.option.xmlpath = str(settings.reports_dir / "junit.xml")
     config.stash[SETTINGS] = settings
-    config.stash[SUMMARY] = summary = Summary()
+    config.stash[SUMMARY] = summary = Summary(run_id=os.environ.get(RUN_ID))
     summary.row("Nanochat", settings.checkout.era.label if settings.checkout.detected else
                 "no checkout found", f"{settings.checkout.root}; base dir {settings.base_dir}; "
                                      f"data {settings.data_dir}")
@@ -94,6 +99,27 @@ def pytest_configure(config):
                                      base_dir=str(settings.base_dir),
                                      data_dir=str(settings.data_dir))
     config.pluginmanager.register(Recorder(summary), "preflight-recorder")
+
+
+def _hold_reports_dir(folder: Path) -> contextlib.ExitStack:
+    """The reports folder, created and locked until the run ends (two runs writing one folder
+    would mix their reports); a folder that cannot be written is a usage error, in one line."""
+    held = contextlib.ExitStack()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        held.enter_context(folder_lock(folder, "the checklist", doing="being written"))
+    except FolderLocked as exc:
+        raise pytest.UsageError(f"{exc}, or pass --reports-dir DIR") from None
+    except OSError as exc:
+        raise pytest.UsageError(f"cannot write the reports to {folder}: {exc.strerror or exc}; "
+                                f"pass --reports-dir DIR with a folder you can write") from None
+    return held
+
+
+def pytest_unconfigure(config):
+    held = config.stash.get(REPORTS_LOCK, None)
+    if held is not None:
+        held.close()
 
 
 def _settings(config):
@@ -188,23 +214,37 @@ class Recorder:
                 self.summary.outcomes[report.nodeid] = outcome
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session, exitstatus):
+    """summary.json first, then the other reports (JUnit, HTML). Reports that cannot be written
+    (a full or read-only disk) end the run with one line and pytest's internal-error status,
+    never a traceback: a run without its reports is not green."""
     summary = session.config.stash.get(SUMMARY, None)
     if summary is None:
-        return
+        return (yield)
+    folder = session.config.stash[SETTINGS].reports_dir
     summary.exit_status = int(exitstatus)
     summary.not_run = [item.nodeid for item in session.items if item.nodeid not in summary.outcomes]
-    settings = session.config.stash[SETTINGS]
+    failed = None
     try:
-        report.write_summary(settings.reports_dir, summary)
+        report.write_summary(folder, summary)
     except OSError as exc:
-        warnings.warn(f"could not write {settings.reports_dir / 'summary.json'}: {exc}")
+        failed = exc
+    try:
+        result = yield
+    except OSError as exc:
+        failed, result = exc, None
+    if failed is not None:
+        where = f"{failed.filename}: " if failed.filename else ""
+        sys.stderr.write(f"\npreflight: could not write the reports to {folder}: {where}"
+                         f"{failed.strerror or failed}\n")
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    return result
 
 
 def pytest_terminal_summary(terminalreporter, config):
     summary = config.stash.get(SUMMARY, None)
-    if summary is None or not (summary.rows or summary.outcomes):
+    if summary is None or not (summary.rows or summary.outcomes) or config.option.collectonly:
         return
     terminalreporter.write_sep("=", "nanochat pre-flight summary")
     for line in report.terminal_lines(summary):

@@ -29,7 +29,7 @@ class Section:
     note: str = ""
 
 
-@dataclass
+@dataclass(repr=False)
 class Summary:
     rows: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)   # section -> JSON-safe dict
@@ -40,8 +40,13 @@ class Summary:
     skipped: dict = field(default_factory=dict)    # nodeid -> why it was skipped
     deselected: int = 0  # checks left out with -k / -m: the run is not the whole checklist
     exit_status: int = None
+    run_id: str = None  # set by launch.py, which reads only its own run's summary
     plots: dict = field(default_factory=dict)   # name -> inline SVG
     sections: dict = field(default_factory=dict)  # name -> Section: a titled table for the report
+
+    def __repr__(self):
+        return (f"Summary({len(self.rows)} rows, {len(self.outcomes)} outcomes, "
+                f"{len(self.warnings)} warnings)")
 
     def row(self, name: str, value: str, details: str = "", status: str = "ok") -> None:
         """Set a table row; `name` must be one of ROWS. A status set earlier only gets worse."""
@@ -81,4 +86,5 @@ class Summary:
             "collected": self.collected,
             "skipped": self.skipped,
             "deselected": self.deselected,
+            "run_id": self.run_id,
         }

@@ -24,6 +24,10 @@ def test_shards_readable(data_pass, kind):
     settle(verdicts.readable(data_pass, kind), DataWarning)
 
 
+def test_no_null_documents(data_pass):
+    settle(verdicts.no_null_documents(data_pass), DataWarning)
+
+
 def test_enough_text(settings, data_pass):
     settle(verdicts.enough_text(settings, data_pass), DataWarning)
 

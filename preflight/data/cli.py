@@ -43,7 +43,8 @@ def cmd_info(args) -> int:
     print(f"row groups: {dp.total('row_groups')} ({min(s.row_groups for s in dp.shards)} to "
           f"{max(s.row_groups for s in dp.shards)} per shard)")
     found = [verdicts.two_shards(shards), *(verdicts.readable(dp, kind) for kind in
-             ("open", "schema", "decode")), verdicts.ranks_fed(dp, settings.ranks),
+             ("open", "schema", "decode")), verdicts.no_null_documents(dp),
+             verdicts.ranks_fed(dp, settings.ranks),
              *verdicts.hygiene(settings, shards, dp)]
     if not dp.errors:
         report = duplicates_for_settings(settings, shards, dp)
@@ -74,7 +75,7 @@ def cmd_dedup(args) -> int:
                      jaccard=settings["dup_near_jaccard"], ranks=settings.ranks,
                      dry_run=args.dry_run, backup_dir=args.backup_dir, no_backup=args.no_backup,
                      audit_log=args.audit_log or settings.reports_dir / DEDUP_AUDIT_LOG,
-                     cache_dir=settings.cache_dir / "shards")
+                     cache_root=settings.cache_dir)
 
 
 def add_dedup_parser(sub):

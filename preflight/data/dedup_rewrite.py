@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from preflight.data.datapass import run_pass
+from preflight.data.datapass import CACHE_FOLDER, forget_shard, run_pass
 from preflight.data.dedup import EXACT, NEAR, DedupConfig, Fingerprints, plan
 from preflight.data.doc_hashes import exact_hashes
 from preflight.data.shard_writer import writer_options
@@ -127,7 +127,7 @@ def rank_problem(train_groups: list, val_groups: int, val_docs: int, ranks: int,
 
 def run_dedup(data_dir, *, near=False, config=None, jaccard=0.75, ranks=1, dry_run=False,
               backup_dir=None, no_backup=False, audit_log=Path("reports/dedup-audit.jsonl"),
-              cache_dir=None, out=print) -> int:
+              cache_root=None, out=print) -> int:
     """Deduplicate the shards of data_dir in place (see the module doc); return the exit code."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -135,14 +135,14 @@ def run_dedup(data_dir, *, near=False, config=None, jaccard=0.75, ranks=1, dry_r
         return 2
     try:
         if dry_run:
-            return _dedup(data_dir, near, config, jaccard, ranks, True, None, audit_log, cache_dir, out)
+            return _dedup(data_dir, near, config, jaccard, ranks, True, None, audit_log, cache_root, out)
         with folder_lock(data_dir, "preflight dedup"):
             for stale in stale_temps(data_dir):  # left by a killed run
                 stale.unlink(missing_ok=True)
             backup = None if no_backup else Path(
                 backup_dir or data_dir / ".preflight-backup" / time.strftime("dedup-%Y%m%d-%H%M%S"))
             return _dedup(data_dir, near, config, jaccard, ranks, False, backup, Path(audit_log),
-                          cache_dir, out)
+                          cache_root, out)
     except FolderLocked as exc:
         out(f"error: {exc}")
         return 2
@@ -151,12 +151,13 @@ def run_dedup(data_dir, *, near=False, config=None, jaccard=0.75, ranks=1, dry_r
         return 2
 
 
-def _dedup(data_dir, near, config, jaccard, ranks, dry_run, backup, audit_log, cache_dir, out):
+def _dedup(data_dir, near, config, jaccard, ranks, dry_run, backup, audit_log, cache_root, out):
     shards = list_shards(data_dir)
     if len(shards) < 2:
         out(f"error: {data_dir}: {len(shards)} shard(s); deduplicating needs train shards and the "
             f"validation shard (the last)")
         return 2
+    cache_dir = Path(cache_root) / CACHE_FOLDER if cache_root else None
     dp = run_pass(shards, cache_dir=cache_dir, dedup=DedupConfig(config if near else None))
     if dp.errors:
         out(f"error: {dp.errors[0].error}")
@@ -202,6 +203,8 @@ def _dedup(data_dir, near, config, jaccard, ranks, dry_run, backup, audit_log, c
             _append_audit(audit_log, _audit_records(p, removed, names, k))
             if backup is not None:
                 _keep_original(path, backup)
+        if cache_root:
+            forget_shard(cache_root, path)
     out(f"removed {total:,} of {len(removed):,} documents; shards in {data_dir}"
         + (f", originals in {backup}" if backup is not None else "") + f"; audit log {audit_log}")
     return 0

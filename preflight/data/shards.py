@@ -34,3 +34,13 @@ def index_gaps(shards: list) -> list:
     train = indices[:-1]  # the last shard may be pinned far away (shard_06542 in newer nanochat)
     present = set(train)
     return [i for i in range(train[0], train[-1] + 1) if i not in present]
+
+
+def validation_by_number(shards: list):
+    """The highest-numbered shard when it is not the one nanochat takes for validation (names
+    without zero padding: nanochat sorts `shard_10` before `shard_9`), else None."""
+    numbered = [(int(m.group(1)), p) for p, m in ((p, SHARD_NAME.match(p.name)) for p in shards) if m]
+    if not numbered or not shards:
+        return None
+    highest = max(numbered, key=lambda item: item[0])[1]
+    return highest if highest != shards[-1] else None

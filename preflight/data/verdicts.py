@@ -1,7 +1,7 @@
 """Step 1's judgements on the shards and the data pass, as Findings with the messages users see."""
 
 from preflight.checklist.finding import OK, fail, warn
-from preflight.data.shards import index_gaps, leftover_tmp_files
+from preflight.data.shards import index_gaps, leftover_tmp_files, validation_by_number
 
 
 def no_shards_message(settings) -> str:
@@ -37,6 +37,19 @@ def readable(data_pass, kind: str):
     return fail("; ".join(bad[:5]) + (f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""))
 
 
+def no_null_documents(data_pass):
+    """nanochat's loader hands a null `text` to the tokenizer, which raises TypeError mid-run."""
+    bad = [s for s in data_pass.shards if s.null_docs]
+    if not bad:
+        return OK
+    where = "; ".join(f"{s.name}: {s.null_docs:,} null document(s), row(s) "
+                      f"{', '.join(map(str, s.null_rows))}{' …' if s.null_docs > len(s.null_rows) else ''}"
+                      for s in bad[:5])
+    more = f" (and {len(bad) - 5} more shards)" if len(bad) > 5 else ""
+    return fail(f"{where}{more}: nanochat's loader hands null text to the tokenizer, which raises "
+                f"TypeError; drop those rows or write empty strings")
+
+
 def enough_text(settings, data_pass):
     total = data_pass.total("text_bytes")
     if total >= settings["min_text_mb"] * 1e6:
@@ -70,7 +83,8 @@ def validation_has_documents(data_pass):
 
 
 def hygiene(settings, shards, data_pass) -> list:
-    """Warnings: leftover downloads, many empty documents, thin shards, gaps in the numbering."""
+    """Warnings: leftover downloads, many empty documents, thin shards, names nanochat orders
+    differently from their numbers, gaps in the numbering."""
     out = []
     folder = shards[0].parent if shards else settings.data_dir  # the folder actually read
     tmp = leftover_tmp_files(folder)
@@ -87,6 +101,11 @@ def hygiene(settings, shards, data_pass) -> list:
         out.append(warn(f"{len(few)} shard(s) have fewer row groups than the {settings.ranks} "
                         f"planned ranks (e.g. {few[0].name}: {few[0].row_groups}); those ranks "
                         f"read nothing from them"))
+    highest = validation_by_number(shards)
+    if highest is not None:
+        out.append(warn(f"shard names are not zero-padded: nanochat sorts them as text, so its "
+                        f"validation shard is {shards[-1].name}, not {highest.name} (the highest "
+                        f"number); rename them as shard_00000.parquet, ... to keep the order"))
     gaps = index_gaps(shards)
     if gaps:
         out.append(warn(f"shard indices are not contiguous: missing "

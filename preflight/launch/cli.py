@@ -9,8 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from preflight.checklist.run import run_checklist
-from preflight.config import add_options, checklist_args, settings_from_args
+from preflight.checklist.run import CollectionError, checklist_ids, run_checklist_once
+from preflight.config import (add_options, checklist_args, default_reports_dir,
+                              settings_from_args)
 from preflight.launch.candidates import launch_environ, reminders
 from preflight.launch.run import log_path_for, run_logged
 from preflight.launch.slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, require_slurm,
@@ -78,6 +79,43 @@ def submit_to_slurm(argv, args, settings, env) -> int:
     return 0
 
 
+def _own_summary(reports_dir: Path, run_id: str):
+    """This run's summary.json, or None (not written, or written by another run)."""
+    try:
+        summary = json.loads((reports_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) and summary.get("run_id") == run_id else None
+
+
+def _why_not_launch(code: int, summary) -> str:
+    """Why this checklist run does not allow a launch (one line), or "" when it does: every check
+    of the checklist ran and passed, or was skipped for a stated reason."""
+    if code != 0:
+        failed = [row["details"] for row in (summary or {}).get("table", [])
+                  if row["status"] == "fail"]
+        why = {2: "it was interrupted", 3: "it could not finish (see the error above)",
+               4: "it could not start (see the error above)",
+               5: "no check was collected"}.get(code, failed[0] if failed else
+                                                "it is not green; fix the first failure above")
+        return f"the checklist exited with code {code}: {why}"
+    if summary is None:
+        return ("the checklist wrote no summary for this run (was its plugin left out with "
+                "-p no:…?); run the whole checklist")
+    try:
+        expected = checklist_ids()
+    except CollectionError as exc:
+        return str(exc)
+    outcomes, skipped = summary.get("outcomes", {}), summary.get("skipped", {})
+    missing = [n for n in expected if outcomes.get(n) not in ("passed", "skipped")
+               or (outcomes[n] == "skipped" and not str(skipped.get(n, "")).strip())]
+    if missing or "launch" not in summary.get("facts", {}):
+        return (f"only part of the checklist ran: {len(missing)} of its {len(expected)} checks did "
+                f"not run and pass (e.g. {missing[0] if missing else 'the launch plan'}), left out "
+                f"with --ignore, --deselect, -k, -m, -o or -p; run it whole")
+    return ""
+
+
 def main(argv=None) -> int:
     args, extra = parse_args(sys.argv[1:] if argv is None else argv)
     if args.demo is not None:
@@ -96,18 +134,13 @@ def main(argv=None) -> int:
         except SlurmError as exc:
             print(f"Not submitting: {exc}", file=sys.stderr)
             return 2
-    code = run_checklist([*checklist_args(args), *extra])
-    if code != 0:
-        why = {4: "its options were not understood (see the usage error above)",
-               5: "no check was collected"}.get(code, "it is not green; fix the first failure above")
-        print(f"\nNot launching: the checklist exited with code {code}: {why}.", file=sys.stderr)
-        return code
+    code, run_id = run_checklist_once([*checklist_args(args), *extra])
+    summary = _own_summary(Path(args.reports_dir or default_reports_dir()), run_id)
+    why_not = _why_not_launch(code, summary)
+    if why_not:
+        print(f"\nNot launching: {why_not}", file=sys.stderr)
+        return code or 1
     settings = settings_from_args(args)
-    summary = json.loads((settings.reports_dir / "summary.json").read_text())
-    if summary["deselected"] or "launch" not in summary["facts"]:
-        print("\nNot launching: only part of the checklist ran (checks left out with -k or -m); "
-              "run it whole.", file=sys.stderr)
-        return 1
     interactive = sys.stdin.isatty() and not args.yes and not args.dry_run
     chosen = choose(summary["facts"]["launch"], interactive)
     depth = summary["facts"]["sizing"]["depth"]

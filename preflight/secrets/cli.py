@@ -13,6 +13,7 @@ from preflight.secrets.baseline import apply_baseline, load_baseline
 from preflight.secrets.findings import failure_message, write_findings
 from preflight.secrets.sanitize import run_sanitize
 from preflight.secrets.scanner import build_scanner
+from preflight.util.lock import FolderLocked, folder_lock
 
 AUDIT_LOG_NAME = "sanitize-audit.jsonl"
 
@@ -26,7 +27,13 @@ def cmd_scan(args) -> int:
         return 2
     dp = pass_for_settings(settings, shards, progress=progress)
     kept, suppressed = apply_baseline(dp.findings, settings.secrets_baseline)
-    jsonl, sarif = write_findings(kept, settings.reports_dir)
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with folder_lock(settings.reports_dir, "preflight scan", doing="being written"):
+            jsonl, sarif = write_findings(kept, settings.reports_dir)
+    except FolderLocked as exc:  # a checklist run writing its reports there
+        print(f"preflight: {exc}", file=sys.stderr)
+        return 2
     if kept:
         print(failure_message(kept, args.data_dir))
     else:
@@ -37,13 +44,17 @@ def cmd_scan(args) -> int:
 
 def cmd_sanitize(args) -> int:
     """Replace every secret the scan finds with a typed placeholder."""
+    data_dir_given = args.data_dir is not None
     settings = data_settings(args)
+    if not data_dir_given and not list_shards(args.data_dir):
+        print(no_shards_message(settings), file=sys.stderr)
+        return 2
     scanner = build_scanner(scanner_config(settings))
     reviewed = load_baseline(settings.secrets_baseline) if settings.secrets_baseline else frozenset()
     audit_log = args.audit_log or settings.reports_dir / AUDIT_LOG_NAME
     return run_sanitize(args.data_dir, scanner, dry_run=args.dry_run, output_dir=args.output_dir,
                         backup_dir=args.backup_dir, no_backup=args.no_backup, reviewed=reviewed,
-                        audit_log=audit_log)
+                        audit_log=audit_log, cache_root=settings.cache_dir)
 
 
 def add_scan_parsers(sub):

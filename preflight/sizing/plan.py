@@ -22,7 +22,7 @@ def recommend_depth(tokens: int, table: list) -> int:
     return depth
 
 
-@dataclass
+@dataclass(repr=False)
 class Sizing:
     train_tokens: int
     val_tokens: int
@@ -31,6 +31,10 @@ class Sizing:
     vocab_size: int
     params: ParamCount
     tokens_per_param: float  # Chinchilla-optimal tokens per parameter
+
+    def __repr__(self):  # short: pytest prints fixture values at -vv / -l
+        return (f"Sizing(d{self.depth}, {self.params.total:,} parameters, {self.train_tokens:,} "
+                f"train tokens)")
 
     @property
     def param_token_ratio(self) -> float:

@@ -27,6 +27,9 @@ CONVENTIONS = ("exact", "legacy")
 # tiktoken encodes batches on a thread pool; nanochat's loader uses 4-8 threads
 ENCODE_THREADS = min(8, os.cpu_count() or 1)
 EXAMPLES = 3
+# Ids beyond this are a corrupt file, not a vocabulary (nanochat's have 32,768 or 65,536 tokens,
+# the largest public ones about 262,144): checks that walk every id would run out of memory.
+MAX_TOKEN_ID = (1 << 22) - 1
 
 # the pre-tokenizer regex a Hugging Face ByteLevel step applies when it has no Split before it (GPT-2's)
 _GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
@@ -111,6 +114,12 @@ def load_tokenizer(path: Path) -> Tokenizer:
         name = "hf-bpe-json"
     else:
         ranks, specials, pat_str, name = _parse_pickle(path, data)
+    ids = [*ranks.values(), *specials.values()]
+    if ids and not 0 <= min(ids) <= max(ids) <= MAX_TOKEN_ID:
+        bad = min(ids) if min(ids) < 0 else max(ids)
+        raise TokenizerError(f"{path}: token id {bad:,} is outside 0..{MAX_TOKEN_ID:,} while it has "
+                             f"{len(ids):,} tokens; nanochat would size its embedding by the "
+                             f"largest id: the file is corrupt, train the tokenizer again")
     # tiktoken panics (a BaseException, with a Rust backtrace on stderr) on duplicate ids: refuse first
     for what, table in (("regular tokens", ranks), ("special tokens", specials)):
         if len(set(table.values())) != len(table):

@@ -2,6 +2,7 @@
 
 from preflight.checklist.finding import OK, fail, warn
 from preflight.tokenizer.integrity import split_pattern_matches
+from preflight.util.safe_repr import Documents
 
 ROUNDTRIP_DOCS = 500
 
@@ -10,7 +11,7 @@ def roundtrip_sample(data_pass) -> list:
     """Up to ROUNDTRIP_DOCS sampled documents, spread over train and val."""
     docs = data_pass.sample("train") + data_pass.sample("val")
     step = max(1, len(docs) // ROUNDTRIP_DOCS)
-    return docs[::step][:ROUNDTRIP_DOCS]
+    return Documents(docs[::step][:ROUNDTRIP_DOCS])
 
 
 def big_enough(tok):

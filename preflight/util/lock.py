@@ -15,8 +15,9 @@ class FolderLocked(RuntimeError):
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, command: str):
-    """Hold `folder`'s lock for the duration of the block (FolderLocked when another process has it)."""
+def folder_lock(folder: Path, command: str, doing: str = "being rewritten"):
+    """Hold `folder`'s lock for the duration of the block (FolderLocked when another process has
+    it; `doing` says what the holder does to the folder, in the message)."""
     path = Path(folder) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -24,7 +25,7 @@ def folder_lock(folder: Path, command: str):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-            raise FolderLocked(f"{folder} is being rewritten by another process (pid and command: "
+            raise FolderLocked(f"{folder} is {doing} by another process (pid and command: "
                                f"{holder}); wait for it to finish, then run this again") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)

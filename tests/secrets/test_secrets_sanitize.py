@@ -1,6 +1,8 @@
 """The sanitizer on real parquet shards: dry run, in place, output folder, audit, baseline."""
 
+import dataclasses
 import json
+import os
 import random
 
 import pyarrow as pa
@@ -8,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from iac_text import clean_documents, planted_documents
-from preflight.secrets.sanitize import run_sanitize
+from preflight.secrets.sanitize import SanitizeError, open_scanned, run_sanitize, scan_shard
 from preflight.util.atomic_write import stale_temps
 
 TOKEN = "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
@@ -105,11 +107,11 @@ def test_output_dir_gets_every_shard_and_the_source_is_untouched(data_dir, scann
     out_dir = tmp_path / "clean"
     code, _ = run(data_dir, scanner, tmp_path, output_dir=out_dir)
     assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted(before)
+    assert sorted(p.name for p in out_dir.glob("*.parquet")) == sorted(before)
     assert (out_dir / "shard_00001.parquet").read_bytes() == before["shard_00001.parquet"]
-    assert {p.name: p.read_bytes() for p in data_dir.glob("*.parquet")} == before
+    assert {p.name: p.read_bytes() for p in data_dir.iterdir()} == before  # not even a lock file
     assert not (data_dir / ".preflight-backup").exists()
-    for p in out_dir.iterdir():
+    for p in out_dir.glob("*.parquet"):
         assert scanner.scan_array(pa.array(texts(p)), p.name) == []
 
 
@@ -167,3 +169,36 @@ def test_the_sanitize_command(data_dir, tmp_path, capsys):
     assert "nothing was changed" in capsys.readouterr().out
     assert main(["sanitize", *common, "--rules", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml: cannot read rule file" in capsys.readouterr().err
+
+
+def test_offsets_are_applied_only_to_the_file_they_were_found_in(data_dir, scanner, tmp_path):
+    """Another program replaces the shard between the scan and the rewrite: nothing is written."""
+    path = data_dir / "shard_00000.parquet"
+    scan = scan_shard(path, scanner)
+    assert scan.findings and len(scan.digest) == 64
+    with open_scanned(path, scan) as source:  # the very file: its rows come through
+        assert source.metadata.num_rows == 150
+    replacement = tmp_path / "other.parquet"
+    write_shard(replacement, ["  " + (d or "") for d in texts(path)])  # every offset moves by 2
+    os.replace(replacement, path)
+    with pytest.raises(SanitizeError, match="shard_00000.parquet: changed since it was scanned"):
+        with open_scanned(path, scan):
+            pass
+    rescan = scan_shard(path, scanner)  # the same identity with another content hash
+    with pytest.raises(SanitizeError, match="changed since it was scanned"):
+        with open_scanned(path, dataclasses.replace(rescan, digest="0" * 64)):
+            pass
+
+
+def test_dictionary_encoded_text_is_sanitized_and_stays_dictionary_encoded(tmp_path, scanner):
+    d = tmp_path / "d"
+    d.mkdir()
+    docs, _ = planted_documents(60, seed=3, rate=0.5)
+    table = pa.table({"text": pa.array(docs).dictionary_encode(), "id": list(range(60))})
+    pq.write_table(table, d / "shard_00000.parquet", row_group_size=16)
+    code, out = run(d, scanner, tmp_path, no_backup=True)
+    assert code == 0 and "replaced 0 secret(s)" not in out, out
+    after = pq.read_table(d / "shard_00000.parquet")
+    assert after.schema == table.schema
+    assert scanner.scan_array(after.column("text").cast(pa.string()), "x") == []
+    assert after.column("id") == table.column("id")
