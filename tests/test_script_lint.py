@@ -449,25 +449,53 @@ def test_fork_agrees_with_itself_when_base_data_links_to_iac_data(fork):
     assert not [p for p in problems if p.kind in ("data-folder", "data-link", "silent-symlink")]
 
 
-@pytest.mark.parametrize("dtype_in_metadata", [True, False])
-def test_checkpoint_crash_is_what_really_happens(fork, dtype_in_metadata):
+@pytest.mark.parametrize("dtype_in_metadata, dump", [
+    (True, "json.dump(meta_data, f, indent=2)"),
+    (False, "json.dump(meta_data, f, indent=2)"),
+    (True, "json.dump(meta_data, f, indent=2, default=str)"),  # writes the dtype as text
+])
+def test_checkpoint_crash_is_what_really_happens(fork, dtype_in_metadata, dump):
     """The lint's verdict against running the stand-in's save for real (GUARD cut off)."""
     root = fork["checkout"].root
     source = flat_base_train(dtype_in_metadata)
     write(root / "scripts" / "base_train.py", source)
+    manager = root / "checkpoint_manager.py"
+    manager.write_text(manager.read_text().replace("json.dump(meta_data, f, indent=2)", dump))
     problems = [p for p in lint_fork(fork) if p.kind == "checkpoint-crash"]
     runnable = write(fork["tmp"] / "run_base_train.py", source.replace(GUARD, ""))
     env = dict(os.environ, NANOCHAT_BASE_DIR=str(fork["tmp"] / "run"), PYTHONPATH=str(root))
     proc = subprocess.run([sys.executable, str(runnable), "--depth=2", "--n-embd=64"], cwd=root,
                           env=env, capture_output=True, text=True, timeout=120)
     crashed = "TypeError: Object of type dtype is not JSON serializable" in proc.stderr
-    assert crashed == dtype_in_metadata and (proc.returncode != 0) == crashed, proc.stderr[-2000:]
+    assert crashed == (dtype_in_metadata and "default" not in dump), proc.stderr[-2000:]
+    assert (proc.returncode != 0) == crashed, proc.stderr[-2000:]
     assert bool(problems) == crashed
     if crashed:
         assert problems[0].status == "fail" and problems[0].line == 14  # the torchrun line
         assert "metadata['model_config']['model_dtype'] (amp_dtype), a torch dtype" in \
             problems[0].message and "checkpoint_manager.py:6 writes with json.dump" in \
             problems[0].message
+
+
+@pytest.mark.parametrize("assignments, proven", [
+    ("amp_dtype = torch.bfloat16 if cuda else torch.float16", True),
+    ("if cuda:\n    amp_dtype = torch.bfloat16\nelse:\n    amp_dtype = torch.float32", True),
+    ("if cuda:\n    amp_dtype = torch.bfloat16\nelse:\n    amp_dtype = 'float32'", False),
+    ("amp_dtype = 'bfloat16'", False),
+])
+def test_a_dtype_must_be_certain_to_be_reported(tmp_path, assignments, proven):
+    """Only a variable that is a torch dtype on every path proves the crash."""
+    from preflight.launch.lint_checkpoint import dtype_in_metadata
+    manager = write(tmp_path / "checkpoint_manager.py", "import json\ndef save_checkpoint("
+                    "d, step, model_data, optimizer_data, meta_data, rank=0):\n"
+                    "    json.dump(meta_data, open('m.json', 'w'))\n")
+    script = write(tmp_path / "train.py", f"import torch\ncuda = True\n{assignments}\n"
+                   "cfg = {'dtype': amp_dtype}\nsave_checkpoint('d', 1, {}, None, "
+                   "{'step': 1, 'model_config': cfg})\n")
+    found = dtype_in_metadata(script, manager)
+    assert (found is not None) == proven
+    if proven:
+        assert (found.path, found.variable) == ("metadata['model_config']['dtype']", "amp_dtype")
 
 
 def test_fork_modules_live_at_the_top_level(fork):
