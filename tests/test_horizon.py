@@ -180,6 +180,11 @@ def test_flat_horizon_takes_the_model_from_config_yaml(tmp_path, cache):
     assert (h.depth, h.max_seq_len, h.device_batch_size, h.params) == (8, 1024, 8, params)
     assert (h.iterations, h.total_batch_size) == (int(4 * params) // 524_288, 524_288)
     assert any("config.yaml" in n and "--n-embd=512" in n for n in h.notes)
+    # the fork stops by itself after --max-epochs (50) passes: said when the horizon makes more
+    assert h.epochs < 50 and not any("max-epochs" in n for n in h.notes)
+    small = horizon_from_call(["--config=config.yaml", "--target-param-data-ratio=4"], checkout,
+                              4096, h.tokens / 60, cache_dir=cache)
+    assert any("stops early after --max-epochs=50" in n for n in small.notes)
     # the same model with the config file off: base_train's own defaults for the rest
     plain = horizon_from_call(["--config=", "--depth=8", "--n-embd=512", "--n-head=4",
                                "--n-kv-head=2", "--target-param-data-ratio=4"], checkout, 4096,
