@@ -47,7 +47,7 @@ def _sizing(settings, tokens, depth, vocab):
                            shape=shape)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(era=st.sampled_from(ERAS), exponent=st.floats(3, 12), depth=st.sampled_from([4, 20]),
        dbs=st.sampled_from([None, 1, 16]))
 def test_generated_command_passes_its_own_lint(eras, era, exponent, depth, dbs):
