@@ -73,9 +73,10 @@ def detect_era(root: Path):
         return FEB
     return JAN
 
+
 def _base_dir_folder(source: str, variable: str):
-    """The literal folder name of `VARIABLE = os.path.join(<base dir>, "name")` at module level of
-    a nanochat module's source, or None."""
+    """The literal folder name of the first `VARIABLE = os.path.join(<base dir>, "name")` in a
+    nanochat module's source (module level or inside a function), or None."""
     try:
         tree = ast.parse(source)
     except SyntaxError:

@@ -14,7 +14,9 @@ from lint_helpers import BASE_TRAIN_ARGPARSE, make_checkout, param_cache, write
 from preflight.readers.argparse_reader import UNKNOWN
 from preflight.checkout import load_checkout
 from preflight.sizing.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
+from preflight.hardware.runargs import run_args
 from preflight.launch.lint import base_train_of, find_calls
+from preflight.sizing.params import model_shape
 
 NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 V = 32768
@@ -180,6 +182,10 @@ def test_flat_horizon_takes_the_model_from_config_yaml(tmp_path, cache):
     assert (h.depth, h.max_seq_len, h.device_batch_size, h.params) == (8, 1024, 8, params)
     assert (h.iterations, h.total_batch_size) == (int(4 * params) // 524_288, 524_288)
     assert any("config.yaml" in n and "--n-embd=512" in n for n in h.notes)
+    # the hardware plan sizes the same model (memory, checkpoints)
+    run = run_args(h)
+    assert model_shape(checkout, run.depth, 4096, run.max_seq_len, **run.shape_args) == \
+        model_shape(checkout, 8, 4096, 1024, n_embd=512, n_head=4, n_kv_head=2)
     # the fork stops by itself after --max-epochs (50) passes: said when the horizon makes more
     assert h.epochs < 50 and not any("max-epochs" in n for n in h.notes)
     small = horizon_from_call(["--config=config.yaml", "--target-param-data-ratio=4"], checkout,

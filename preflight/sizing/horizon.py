@@ -46,7 +46,8 @@ class Horizon:
     auto_batch: bool
     max_seq_len: int
     device_batch_size: int
-    flags: dict = field(default_factory=dict)  # dest -> value, for the flags the call sets
+    flags: dict = field(default_factory=dict)  # dest -> value, for the flags the call (or the
+    #                                              config file it reads) sets
     param_source: str = ""
     notes: list = field(default_factory=list)
 
@@ -193,7 +194,7 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
         epochs=tokens / data_tokens if data_tokens else None, basis=basis, ratio=ratio,
         params=params, flops_per_token=flops_per_token, auto_batch=auto,
         max_seq_len=max_seq_len, device_batch_size=dbs,
-        flags={dest: values[dest] for dest in sorted(parsed.given)},
+        flags={d: values[d] for d in sorted(parsed.given | {a.dest for a in parsed.applied})},
         param_source=count.source, notes=notes)
 
 
