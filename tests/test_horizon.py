@@ -6,6 +6,8 @@ the meta device. The same numbers are then cross-checked on the real checkouts w
 """
 
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -157,13 +159,11 @@ def test_real_v0_and_feb_checkouts(cache):
 # ----------------------------------------------------------------------------------------------
 # The IaC fork: config.yaml replaces every flag left at its default before the horizon is computed.
 
-def _direct_scaling_params(depth, vocab, dim, heads, kv):
+def _direct_scaling_params(monkeypatch, depth, vocab, dim, heads, kv):
     """transformer matrices + lm_head of the fork's stand-in class, built here on the meta device."""
-    import types
-    import sys
     import torch
     from standin_models import FLAT_GPT
-    sys.modules.setdefault("common", types.SimpleNamespace(print0=lambda *a: None))
+    monkeypatch.setitem(sys.modules, "common", types.SimpleNamespace(print0=lambda *a: None))
     namespace = {}
     exec(FLAT_GPT, namespace)
     with torch.device("meta"):
@@ -173,12 +173,12 @@ def _direct_scaling_params(depth, vocab, dim, heads, kv):
                if n.startswith(("transformer.h.", "lm_head")))
 
 
-def test_flat_horizon_takes_the_model_from_config_yaml(tmp_path, cache):
+def test_flat_horizon_takes_the_model_from_config_yaml(tmp_path, cache, monkeypatch):
     checkout = make_checkout(tmp_path / "fork", "flat")
     h = horizon_from_call(["--config=config.yaml", "--device-batch-size=8",
                            "--target-param-data-ratio=4"], checkout, 4096, 1e8, cache_dir=cache)
     # config.yaml of the stand-in: 8 layers, width 512, 4 heads, 2 key/value heads, context 1024
-    params = _direct_scaling_params(8, 4096, 512, 4, 2)
+    params = _direct_scaling_params(monkeypatch, 8, 4096, 512, 4, 2)
     assert (h.depth, h.max_seq_len, h.device_batch_size, h.params) == (8, 1024, 8, params)
     assert (h.iterations, h.total_batch_size) == (int(4 * params) // 524_288, 524_288)
     assert any("config.yaml" in n and "--n-embd=512" in n for n in h.notes)

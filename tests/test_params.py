@@ -3,6 +3,8 @@ the meta-device path against a model class written here."""
 
 import math
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -140,15 +142,14 @@ def flat(tmp_path_factory):
 
 
 @pytest.mark.parametrize("kwargs", FLAT_SHAPES, ids=str)
-def test_flat_layout_meta_count_is_its_own_class(flat, kwargs):
+def test_flat_layout_meta_count_is_its_own_class(flat, kwargs, monkeypatch):
     from standin_models import FLAT_GPT
     shape = model_shape(flat, **kwargs)
     count, reason = meta_count(flat, shape)
     assert reason is None, reason
     assert count.source == f"meta-device model from {flat.root / 'gpt.py'}"
     namespace = {}  # the stand-in built here directly, with a `common` module of our own
-    import sys, types
-    sys.modules.setdefault("common", types.SimpleNamespace(print0=lambda *a: None))
+    monkeypatch.setitem(sys.modules, "common", types.SimpleNamespace(print0=lambda *a: None))
     exec(FLAT_GPT, namespace)
     config = namespace["GPTConfig"](vocab_size=kwargs["vocab_size"], n_layer=shape.depth,
                                     n_head=shape.n_head, n_kv_head=shape.kv_heads,
