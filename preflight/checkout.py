@@ -5,8 +5,10 @@ Everything version-dependent is decided here, by probing files of the user's own
 rest of the package asks one object instead of guessing.
 """
 
+import ast
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from preflight.checklist.finding import OK, fail, warn
@@ -24,6 +26,7 @@ class Era:
     flag_style: str           # "dashes" (argparse) or "underscores" (configurator / old argparse)
     default_ratio: float      # base_train's default --target-param-data-ratio
     default_total_batch: int  # base_train's default total batch size in tokens (-1 = auto)
+    package: str = "nanochat"  # the folder of nanochat's own modules ("": top-level files)
 
 
 HEAD = Era("2026-03+", "ClimbMix era (March 2026 and later)", ("base_data_climbmix", "base_data"),
@@ -35,6 +38,12 @@ JAN = Era("2026-01", "early January 2026 (argparse, no value embeddings)", ("bas
 V0 = Era("2025", "2025 original (configurator flags, FineWeb-Edu)", ("base_data",),
          "python -m scripts.tok_train --max_chars=2000000000", 65536, "underscores", 20.0,
          524288)
+# The IaC-GPT fork (holynakamoto/nanochat, Feb 2026 on) moved nanochat/'s modules to the top level
+# (`from common import ...`) and lets a config.yaml override base_train's flags; its model and
+# base_train are February 2026's.
+FLAT = Era("iac-flat", "IaC-GPT fork layout (top-level modules, config.yaml; February 2026 model)",
+           ("base_data",), "python -m scripts.tok_train", 49152, "dashes", 10.5, 524288,
+           package="")
 
 
 def _read(path: Path) -> str:
@@ -44,11 +53,18 @@ def _read(path: Path) -> str:
         return ""
 
 
+def _is_flat(root: Path) -> bool:
+    """nanochat's modules at the top level: a dataset.py that reads parquet shards from the base dir,
+    beside a gpt.py."""
+    dataset = _read(root / "dataset.py")
+    return (root / "gpt.py").is_file() and "parquet" in dataset and "base_dir" in dataset
+
+
 def detect_era(root: Path):
     """The era of the checkout at `root`, or None when it is not a nanochat checkout."""
     dataset = _read(root / "nanochat" / "dataset.py")
     if not dataset:
-        return None
+        return FLAT if _is_flat(root) else None
     if "base_data_climbmix" in dataset:
         return HEAD
     if (root / "nanochat" / "configurator.py").exists():
@@ -56,6 +72,24 @@ def detect_era(root: Path):
     if "value_embeds" in _read(root / "nanochat" / "gpt.py"):
         return FEB
     return JAN
+
+
+def _base_dir_folder(source: str, variable: str):
+    """The literal folder name of the first `VARIABLE = os.path.join(<base dir>, "name")` in a
+    nanochat module's source (module level or inside a function), or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == variable
+                                                for t in node.targets):
+            call = node.value
+            if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("path.join") and \
+                    len(call.args) == 2 and isinstance(call.args[1], ast.Constant) and \
+                    isinstance(call.args[1].value, str) and "base_dir" in ast.unparse(call.args[0]):
+                return call.args[1].value
+    return None
 
 # ----------------------------------------------------------------------------------------------
 # Locations, resolved exactly as nanochat resolves them.
@@ -98,7 +132,28 @@ class Checkout:
         return next((path for path in candidates if path.is_dir()), candidates[0])
 
     def data_dir_candidates(self, base_dir: Path) -> list:
-        return [base_dir / name for name in self.era.data_dirs]
+        return [base_dir / name for name in self.data_dir_names]
+
+    @cached_property
+    def data_dir_names(self) -> tuple:
+        """The folders under the base dir nanochat reads shards from, in its order of preference:
+        the checkout's own `DATA_DIR` first (a fork may rename it), then the era's."""
+        own = _base_dir_folder(_read(self.source_path("dataset")), "DATA_DIR")
+        return tuple(dict.fromkeys(([own] if own else []) + list(self.era.data_dirs)))
+
+    def tokenizer_dir(self, base_dir: Path) -> Path:
+        """The folder nanochat loads its tokenizer from, as the checkout's tokenizer.py names it."""
+        own = _base_dir_folder(_read(self.source_path("tokenizer")), "tokenizer_dir")
+        return Path(base_dir) / (own or "tokenizer")
+
+    def source_path(self, module: str) -> Path:
+        """Where one of nanochat's own modules (`gpt`, `dataset`, ...) lives in this checkout."""
+        return self.root.joinpath(*filter(None, (self.era.package, f"{module}.py")))
+
+    @property
+    def own_import(self) -> str:
+        """How the checkout's code imports its own modules: `nanochat.` or `` (top level)."""
+        return f"{self.era.package}." if self.era.package else ""
 
     def scripts(self) -> list:
         """The launch scripts that exist in this checkout, best first, as (path, description)."""
@@ -137,8 +192,8 @@ def checkout_verdict(settings):
     checkout = settings.checkout
     if checkout.detected:
         return OK
-    message = (f"no nanochat checkout at {checkout.root} (no nanochat/dataset.py): pass "
-               f"--nanochat-dir or run from the checkout")
+    message = (f"no nanochat checkout at {checkout.root} (no nanochat/dataset.py, nor a top-level "
+               f"dataset.py and gpt.py): pass --nanochat-dir or run from the checkout")
     if settings.nanochat_dir_given:
         return fail(message)
     return warn(f"{message}; assuming the {checkout.era.label} layout")

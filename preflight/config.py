@@ -216,7 +216,7 @@ class Settings:
 
     @property
     def tokenizer_dir(self) -> Path:
-        return self.base_dir / "tokenizer"
+        return self.checkout.tokenizer_dir(self.base_dir)
 
     def __getitem__(self, name):
         return self.thresholds[name]

@@ -91,3 +91,59 @@ class GPT(nn.Module):  # value_embeds on alternating layers, as in nanochat 2026
         self.resid_lambdas = nn.Parameter(torch.ones(L))
         self.x0_lambdas = nn.Parameter(torch.zeros(L))
 '''
+
+# The IaC fork's layout (holynakamoto/nanochat, Feb 2026): February 2026's parameters with
+# grouped-query attention (k, v and the value embeddings n_kv_head heads wide) and a dtype field,
+# as a top-level gpt.py that imports its sibling modules the way the fork does (`from common ...`).
+FLAT_GPT = '''
+from dataclasses import dataclass
+import torch
+import torch.nn as nn
+from common import print0
+
+@dataclass
+class GPTConfig:
+    sequence_len: int = 2048
+    vocab_size: int = 32768
+    n_layer: int = 12
+    n_head: int = 6
+    n_kv_head: int = 6
+    n_embd: int = 768
+    window_pattern: str = "SSSL"
+    model_dtype: torch.dtype = torch.bfloat16
+
+def has_ve(i, n):
+    return i % 2 == (n - 1) % 2
+
+class Attention(nn.Module):
+    def __init__(self, c, i):
+        super().__init__()
+        hd = c.n_embd // c.n_head
+        self.c_q = nn.Linear(c.n_embd, c.n_head * hd, bias=False)
+        self.c_k = nn.Linear(c.n_embd, c.n_kv_head * hd, bias=False)
+        self.c_v = nn.Linear(c.n_embd, c.n_kv_head * hd, bias=False)
+        self.c_proj = nn.Linear(c.n_embd, c.n_embd, bias=False)
+        self.ve_gate = nn.Linear(32, c.n_kv_head, bias=False) if has_ve(i, c.n_layer) else None
+
+class Block(nn.Module):
+    def __init__(self, c, i):
+        super().__init__()
+        d = c.n_embd
+        self.attn = Attention(c, i)
+        self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(d, 4 * d, bias=False),
+                                      c_proj=nn.Linear(4 * d, d, bias=False)))
+
+class GPT(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        v, d, L = -(-c.vocab_size // 64) * 64, c.n_embd, c.n_layer
+        kv_dim = c.n_kv_head * (d // c.n_head)
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(v, d), h=nn.ModuleList(Block(c, i) for i in range(L))))
+        self.lm_head = nn.Linear(d, v, bias=False)
+        self.resid_lambdas = nn.Parameter(torch.ones(L))
+        self.x0_lambdas = nn.Parameter(torch.zeros(L))
+        self.value_embeds = nn.ModuleDict({str(i): nn.Embedding(v, kv_dim)
+                                           for i in range(L) if has_ve(i, L)})
+        print0("built on", self.lm_head.weight.device)
+'''

@@ -6,6 +6,8 @@ the meta device. The same numbers are then cross-checked on the real checkouts w
 """
 
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,9 @@ from lint_helpers import BASE_TRAIN_ARGPARSE, make_checkout, param_cache, write
 from preflight.readers.argparse_reader import UNKNOWN
 from preflight.checkout import load_checkout
 from preflight.sizing.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
+from preflight.hardware.runargs import run_args
 from preflight.launch.lint import base_train_of, find_calls
+from preflight.sizing.params import model_shape
 
 NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 V = 32768
@@ -151,3 +155,66 @@ def test_real_v0_and_feb_checkouts(cache):
     feb = horizon_from_call(["--depth=24", "--target-param-data-ratio=12"],
                             load_checkout(NC / "feb"), V, None, cache_dir=cache)
     assert (feb.iterations, feb.tokens) == (16_704, 8_757_706_752)
+
+# ----------------------------------------------------------------------------------------------
+# The IaC fork: config.yaml replaces every flag left at its default before the horizon is computed.
+
+def _direct_scaling_params(monkeypatch, depth, vocab, dim, heads, kv):
+    """transformer matrices + lm_head of the fork's stand-in class, built here on the meta device."""
+    import torch
+    from standin_models import FLAT_GPT
+    monkeypatch.setitem(sys.modules, "common", types.SimpleNamespace(print0=lambda *a: None))
+    namespace = {}
+    exec(FLAT_GPT, namespace)
+    with torch.device("meta"):
+        model = namespace["GPT"](namespace["GPTConfig"](vocab_size=vocab, n_layer=depth,
+                                                        n_head=heads, n_kv_head=kv, n_embd=dim))
+    return sum(p.numel() for n, p in model.named_parameters()
+               if n.startswith(("transformer.h.", "lm_head")))
+
+
+def test_flat_horizon_takes_the_model_from_config_yaml(tmp_path, cache, monkeypatch):
+    checkout = make_checkout(tmp_path / "fork", "flat")
+    h = horizon_from_call(["--config=config.yaml", "--device-batch-size=8",
+                           "--target-param-data-ratio=4"], checkout, 4096, 1e8, cache_dir=cache)
+    # config.yaml of the stand-in: 8 layers, width 512, 4 heads, 2 key/value heads, context 1024
+    params = _direct_scaling_params(monkeypatch, 8, 4096, 512, 4, 2)
+    assert (h.depth, h.max_seq_len, h.device_batch_size, h.params) == (8, 1024, 8, params)
+    assert (h.iterations, h.total_batch_size) == (int(4 * params) // 524_288, 524_288)
+    assert any("config.yaml" in n and "--n-embd=512" in n for n in h.notes)
+    # the hardware plan sizes the same model (memory, checkpoints)
+    run = run_args(h)
+    assert model_shape(checkout, run.depth, 4096, run.max_seq_len, **run.shape_args) == \
+        model_shape(checkout, 8, 4096, 1024, n_embd=512, n_head=4, n_kv_head=2)
+    # the fork stops by itself after --max-epochs (50) passes: said when the horizon makes more
+    assert h.epochs < 50 and not any("max-epochs" in n for n in h.notes)
+    small = horizon_from_call(["--config=config.yaml", "--target-param-data-ratio=4"], checkout,
+                              4096, h.tokens / 60, cache_dir=cache)
+    assert any("stops early after --max-epochs=50" in n for n in small.notes)
+    # the same model with the config file off: base_train's own defaults for the rest
+    plain = horizon_from_call(["--config=", "--depth=8", "--n-embd=512", "--n-head=4",
+                               "--n-kv-head=2", "--target-param-data-ratio=4"], checkout, 4096,
+                              None, cache_dir=cache)
+    assert (plain.params, plain.max_seq_len, plain.device_batch_size) == (params, 2048, 32)
+    assert plain.notes == []
+
+
+@pytest.mark.skipif(not (NC / "iac_head").is_dir(), reason="set NANOCHAT_CHECKOUTS (iac_head)")
+def test_real_fork_matches_its_own_run(cache):
+    """A real CPU run of the fork at 2b8fe93 printed: 60 iterations, 122,880 tokens, FLOPs per
+    token 2.831309e+07 (its estimate_flops)."""
+    fork = load_checkout(NC / "iac_head")
+    args = ("--depth=4 --n-embd=256 --n-head=4 --n-kv-head=4 --head-dim=64 --window-pattern=L "
+            "--max-seq-len=256 --device-batch-size=8 --total-batch-size=2048 --num-iterations=60 "
+            "--eval-every=10 --eval-tokens=8192 --core-metric-every=-1 --sample-every=-1 "
+            "--save-every=30 --device-type=cpu").split()
+    h = horizon_from_call(args, fork, 4096, None, cache_dir=cache)
+    assert (h.iterations, h.tokens, h.max_seq_len) == (60, 122_880, 256)
+    assert abs(h.flops_per_token - 2.831309e7) < 50
+    # its speedrun_iac.sh call: config.yaml makes it d24 at width 2048, context 4096; 1,308,628,992
+    # is the fork's own GPT.num_scaling_params() (transformer matrices + lm_head) at vocab 49,152
+    speedrun = horizon_from_call(["--config=config.yaml", "--device-batch-size=8",
+                                  "--target-param-data-ratio=20"], fork, 49152, None,
+                                 cache_dir=cache)
+    assert (speedrun.depth, speedrun.max_seq_len, speedrun.params) == (24, 4096, 1_308_628_992)
+    assert speedrun.iterations == int(20 * 1_308_628_992) // 524_288

@@ -3,6 +3,8 @@ the meta-device path against a model class written here."""
 
 import math
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,71 @@ def test_real_checkout_meta_equals_formula(name):
     count, reason = meta_count(checkout, shape)
     assert reason is None, reason
     assert count.groups == formula_count(checkout, shape).groups
+
+# ----------------------------------------------------------------------------------------------
+# The IaC fork's flat layout: its top-level gpt.py (`from common import ...`), grouped-query
+# attention from --n-kv-head, width and heads from --n-embd/--n-head.
+
+FLAT_SHAPES = [dict(depth=12, vocab_size=32768),
+               dict(depth=5, vocab_size=1000, n_embd=384, n_head=6, n_kv_head=2)]
+
+
+@pytest.fixture(scope="module")
+def flat(tmp_path_factory):
+    from lint_helpers import make_checkout
+    return make_checkout(tmp_path_factory.mktemp("flat"), "flat")
+
+
+@pytest.mark.parametrize("kwargs", FLAT_SHAPES, ids=str)
+def test_flat_layout_meta_count_is_its_own_class(flat, kwargs, monkeypatch):
+    from standin_models import FLAT_GPT
+    shape = model_shape(flat, **kwargs)
+    count, reason = meta_count(flat, shape)
+    assert reason is None, reason
+    assert count.source == f"meta-device model from {flat.root / 'gpt.py'}"
+    namespace = {}  # the stand-in built here directly, with a `common` module of our own
+    monkeypatch.setitem(sys.modules, "common", types.SimpleNamespace(print0=lambda *a: None))
+    exec(FLAT_GPT, namespace)
+    config = namespace["GPTConfig"](vocab_size=kwargs["vocab_size"], n_layer=shape.depth,
+                                    n_head=shape.n_head, n_kv_head=shape.kv_heads,
+                                    n_embd=shape.model_dim)
+    with torch.device("meta"):
+        model = namespace["GPT"](config)
+    assert count.total == sum(p.numel() for p in model.parameters())
+    assert count.groups == formula_count(flat, shape).groups
+
+
+def test_flat_shape_follows_n_embd_and_heads(flat):
+    assert model_shape(flat, 8, 4096, n_embd=512, n_head=4, n_kv_head=2).kv_heads == 2
+    assert model_shape(flat, 8, 4096, n_embd=512).n_head == 4   # 512 // head_dim 128
+    derived = model_shape(flat, 8, 4096)
+    assert (derived.model_dim, derived.n_head, derived.kv_heads) == (512, 4, 4)
+
+
+def test_real_fork_checkout_meta_equals_formula():
+    """The fork's config.yaml model (d24, width 2048) and a grouped-query one. (PR #493 keeps the
+    February 2026 nanochat/ package, which test_real_checkout_meta_equals_formula[feb] covers.)"""
+    root = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent")) / "iac_head"
+    if not root.is_dir():
+        pytest.skip(f"no real checkout at {root} (set NANOCHAT_CHECKOUTS)")
+    checkout = load_checkout(root)
+    for shape in (model_shape(checkout, 24, 49152, n_embd=2048, n_head=16, n_kv_head=16),
+                  model_shape(checkout, 4, 4096, n_embd=256, n_head=4, n_kv_head=2)):
+        count, reason = meta_count(checkout, shape)
+        assert reason is None, reason
+        assert count.groups == formula_count(checkout, shape).groups
+
+
+def test_real_fork_count_matches_its_training_log():
+    """base_train's own "Parameter counts" lines of a real CPU run of the fork at 2b8fe93
+    (--depth=4 --n-embd=256 --n-head=4 --n-kv-head=4, vocab 4096)."""
+    root = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent")) / "iac_head"
+    if not root.is_dir():
+        pytest.skip(f"no real checkout at {root} (set NANOCHAT_CHECKOUTS)")
+    checkout = load_checkout(root)
+    count, reason = meta_count(checkout, model_shape(checkout, 4, 4096, n_embd=256, n_head=4,
+                                                     n_kv_head=4))
+    assert reason is None, reason
+    assert count.groups == dict(wte=1_048_576, value_embeds=2_097_152, lm_head=1_048_576,
+                                transformer_matrices=3_145_984, scalars=8)
+    assert count.total == 7_340_296

@@ -3,12 +3,13 @@
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lint_helpers import GUARD, make_checkout, param_cache, write
+from lint_helpers import GUARD, flat_base_train, make_checkout, param_cache, write
 from preflight.readers.argparse_reader import UNKNOWN
 from preflight.readers.bash_reader import Shell, read_commands
 from preflight.checkout import load_checkout
@@ -399,3 +400,151 @@ python -m nanochat.report generate
     errors = [(p.kind, p.line) for p in problems if p.status == "fail"]
     assert ("silent-symlink", 5) in errors and ("read-prompt", 6) in errors
     assert [k for k, line in errors if line == 11] == ["unknown-flag"] * 3
+
+# ----------------------------------------------------------------------------------------------
+# The IaC fork: shards looked for in another folder, config.yaml flags, a save that always crashes.
+
+@pytest.fixture
+def fork(tmp_path, cache):
+    """The fork's stand-in checkout, a HOME and its default base dir with an (empty) base_data, as
+    the fork's dataset.py leaves it after any import."""
+    home = tmp_path / "home"
+    base = home / ".cache" / "nanochat"
+    (base / "base_data").mkdir(parents=True)
+    checkout = make_checkout(tmp_path / "fork", "flat")
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    return dict(checkout=checkout, home=home, base=base, env=env, tmp=tmp_path, cache=cache,
+                script=checkout.root / "runs" / "speedrun_iac.sh")
+
+
+def lint_fork(fork, script=None, **kw):
+    kw.setdefault("offline", "")
+    kw.setdefault("environ", fork["env"])
+    kw.setdefault("tokens_per_sec_per_gpu", 1e9)
+    kw.setdefault("cache_dir", fork["cache"])
+    return lint_script(script or fork["script"], fork["checkout"], fork["base"], **kw)
+
+
+def test_fork_looks_for_shards_where_its_dataset_does_not_read(fork):
+    problems = lint_fork(fork)
+    found = [p for p in problems if p.kind == "data-folder"]
+    assert [(p.status, p.line) for p in found] == [("fail", 4)]  # `if [ ! -d "$DATA_DIR" ]`
+    iac, base_data = fork["base"] / "iac_data", fork["base"] / "base_data"
+    message = found[0].message
+    assert f"expects the shards in {iac}, but dataset.py reads {base_data}" in message
+    assert "does not exist, so the script stops there" in message and "\n" not in message
+    # with the shards in iac_data and base_data gone, the run would train on unchecked data
+    iac.mkdir()
+    base_data.rmdir()
+    again = [p.message for p in lint_fork(fork) if p.kind == "data-folder"]
+    assert len(again) == 1 and f"links {base_data} to it, so the run trains on {iac}" in again[0]
+
+
+def test_fork_agrees_with_itself_when_base_data_links_to_iac_data(fork):
+    iac, base_data = fork["base"] / "iac_data", fork["base"] / "base_data"
+    iac.mkdir()
+    base_data.rmdir()
+    base_data.symlink_to(iac)
+    problems = lint_fork(fork, data_dir=base_data)
+    assert not [p for p in problems if p.kind in ("data-folder", "data-link", "silent-symlink")]
+
+
+@pytest.mark.parametrize("dtype_in_metadata, dump", [
+    (True, "json.dump(meta_data, f, indent=2)"),
+    (False, "json.dump(meta_data, f, indent=2)"),
+    (True, "json.dump(meta_data, f, indent=2, default=str)"),  # writes the dtype as text
+])
+def test_checkpoint_crash_is_what_really_happens(fork, dtype_in_metadata, dump):
+    """The lint's verdict against running the stand-in's save for real (GUARD cut off)."""
+    root = fork["checkout"].root
+    source = flat_base_train(dtype_in_metadata)
+    write(root / "scripts" / "base_train.py", source)
+    manager = root / "checkpoint_manager.py"
+    manager.write_text(manager.read_text().replace("json.dump(meta_data, f, indent=2)", dump))
+    problems = [p for p in lint_fork(fork) if p.kind == "checkpoint-crash"]
+    runnable = write(fork["tmp"] / "run_base_train.py", source.replace(GUARD, ""))
+    env = dict(os.environ, NANOCHAT_BASE_DIR=str(fork["tmp"] / "run"), PYTHONPATH=str(root))
+    proc = subprocess.run([sys.executable, str(runnable), "--depth=2", "--n-embd=64"], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=120)
+    crashed = "TypeError: Object of type dtype is not JSON serializable" in proc.stderr
+    assert crashed == (dtype_in_metadata and "default" not in dump), proc.stderr[-2000:]
+    assert (proc.returncode != 0) == crashed, proc.stderr[-2000:]
+    assert bool(problems) == crashed
+    if crashed:
+        assert problems[0].status == "fail" and problems[0].line == 14  # the torchrun line
+        assert "metadata['model_config']['model_dtype'] (amp_dtype), a torch dtype" in \
+            problems[0].message and "checkpoint_manager.py:6 writes with json.dump" in \
+            problems[0].message
+
+
+@pytest.mark.parametrize("assignments, proven", [
+    ("amp_dtype = torch.bfloat16 if cuda else torch.float16", True),
+    ("if cuda:\n    amp_dtype = torch.bfloat16\nelse:\n    amp_dtype = torch.float32", True),
+    ("if cuda:\n    amp_dtype = torch.bfloat16\nelse:\n    amp_dtype = 'float32'", False),
+    ("amp_dtype = 'bfloat16'", False),
+])
+def test_a_dtype_must_be_certain_to_be_reported(tmp_path, assignments, proven):
+    """Only a variable that is a torch dtype on every path proves the crash."""
+    from preflight.launch.lint_checkpoint import dtype_in_metadata
+    manager = write(tmp_path / "checkpoint_manager.py", "import json\ndef save_checkpoint("
+                    "d, step, model_data, optimizer_data, meta_data, rank=0):\n"
+                    "    json.dump(meta_data, open('m.json', 'w'))\n")
+    script = write(tmp_path / "train.py", f"import torch\ncuda = True\n{assignments}\n"
+                   "cfg = {'dtype': amp_dtype}\nsave_checkpoint('d', 1, {}, None, "
+                   "{'step': 1, 'model_config': cfg})\n")
+    found = dtype_in_metadata(script, manager)
+    assert (found is not None) == proven
+    if proven:
+        assert (found.path, found.variable) == ("metadata['model_config']['dtype']", "amp_dtype")
+
+
+def test_fork_modules_live_at_the_top_level(fork):
+    write(fork["checkout"].root / "scripts" / "tok_train.py",
+          GUARD + "import argparse\nfrom nanochat.tokenizer import RustBPETokenizer\n"
+                  "argparse.ArgumentParser().parse_args()\n")
+    write(fork["checkout"].root / "tokenizer.py", "class RustBPETokenizer: pass\n")
+    path = write(fork["tmp"] / "prep.sh", "set -e\npython -m nanochat.dataset -n 8\n"
+                                          "python -m scripts.tok_train\n")
+    problems = {p.kind: p for p in lint_fork(fork, path)}
+    assert problems["no-module"].line == 2 and \
+        "closest: dataset (this checkout keeps nanochat's modules at the top level)" in \
+        problems["no-module"].message
+    assert problems["missing-import"].line == 3 and "nanochat.tokenizer" in \
+        problems["missing-import"].message
+
+
+def test_flags_set_through_config_yaml(fork):
+    root = fork["checkout"].root
+    call = "torchrun --nproc_per_node=2 -m scripts.base_train -- --save-every=500 "
+    silent = write(fork["tmp"] / "a.sh", "set -e\n" + call + "--depth=20\n")
+    [replaced] = [p for p in lint_fork(fork, silent) if p.kind == "config-override"]
+    assert replaced.status == "warn" and replaced.line == 2 and "--depth=20" in replaced.message
+    missing = write(fork["tmp"] / "b.sh", "set -e\n" + call + "--config=configs/iac.yaml\n")
+    assert [p.status for p in lint_fork(fork, missing) if p.kind == "config-missing"] == ["warn"]
+    (root / "config.yaml").write_text("model:\n  hidden_size: 512\n  num_hidden_layers: '8'\n")
+    typed = write(fork["tmp"] / "c.sh", "set -e\n" + call + "--depth=4\n")
+    assert [p.status for p in lint_fork(fork, typed) if p.kind == "config-type"] == []  # given
+    typed.write_text("set -e\n" + call + "\n")
+    assert [p.status for p in lint_fork(fork, typed) if p.kind == "config-type"] == ["fail"]
+
+
+needs_forks = pytest.mark.skipif(not all((NC / n).is_dir() for n in ("iac_head", "pr493")),
+                                 reason="set NANOCHAT_CHECKOUTS to a folder with iac_head, pr493")
+
+
+@needs_forks
+@pytest.mark.parametrize("name", ["iac_head", "pr493"])
+def test_real_fork_speedrun_iac(tmp_path, cache, name):
+    home = tmp_path / "home"
+    base = home / ".cache" / "nanochat"
+    (base / "base_data").mkdir(parents=True)
+    problems = lint_script(NC / name / "runs/speedrun_iac.sh", load_checkout(NC / name), base,
+                           environ={"HOME": str(home)}, offline="", cache_dir=cache)
+    errors = [(p.kind, p.line) for p in problems if p.status == "fail"]
+    expected = [("data-folder", 33), ("silent-symlink", 68), ("read-prompt", 96),
+                ("unknown-flag", 104), ("unknown-flag", 105), ("unknown-flag", 109)]
+    if name == "iac_head":  # PR #493 keeps February's base_train, which saves fine
+        expected.insert(2, ("checkpoint-crash", 73))
+    assert errors == expected
+    message = next(p.message for p in problems if p.kind == "data-folder")
+    assert str(base / "iac_data") in message and str(base / "base_data") in message

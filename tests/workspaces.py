@@ -22,18 +22,21 @@ VOCAB = 2048
 @dataclass
 class Workspace:
     root: Path
+    checkout_dir: Path = None   # a checkout elsewhere (a real one); default root/nanochat
+    base_dir: Path = None       # default root/base
+    data_name: str = "base_data_climbmix"
 
     @property
     def base(self) -> Path:
-        return self.root / "base"
+        return self.base_dir or self.root / "base"
 
     @property
     def checkout(self) -> Path:
-        return self.root / "nanochat"
+        return self.checkout_dir or self.root / "nanochat"
 
     @property
     def data(self) -> Path:
-        return self.base / "base_data_climbmix"
+        return self.base / self.data_name
 
     @property
     def tokenizer(self) -> Path:
@@ -50,6 +53,20 @@ def build_workspace(root: Path, docs: list) -> Workspace:
         (ws.checkout / rel).write_text(text)
     write_shards(docs, ws.data, N_SHARDS, row_group_size=ROW_GROUP)
     train_tokenizer(docs[:-DOCS_PER_SHARD], VOCAB, ws.tokenizer)
+    return ws
+
+
+def era_workspace(green: Workspace, root: Path, era: str, checkout: Path = None) -> Workspace:
+    """A copy of a green workspace for another nanochat: its base dir is $HOME/.cache/nanochat
+    (run the checklist with HOME=root/home: the fork's scripts look there), the shards in
+    base_data, the checkout our stand-in of `era` (lint_helpers.make_checkout) or a real one."""
+    from lint_helpers import make_checkout
+    ws = Workspace(root, checkout_dir=checkout, base_dir=root / "home" / ".cache" / "nanochat",
+                   data_name="base_data")
+    shutil.copytree(green.base, ws.base)
+    (ws.base / green.data_name).rename(ws.data)
+    if checkout is None:
+        make_checkout(ws.checkout, era)
     return ws
 
 

@@ -20,7 +20,8 @@ class RunArgs:
     save_every: int           # -1: only the last step saves
     fp8: bool
     model_tag: str = None
-    shape_args: dict = field(default_factory=dict)  # aspect_ratio, head_dim, window_pattern given
+    shape_args: dict = field(default_factory=dict)  # aspect_ratio, head_dim, window_pattern (and
+    #                                                 the IaC fork's n_embd, n_head, n_kv_head) set
     notes: tuple = field(default_factory=tuple)
 
     @property
@@ -39,7 +40,8 @@ def run_args(horizon: Horizon) -> RunArgs:
     if tag is not None and (not isinstance(tag, str) or UNKNOWN in tag):
         notes.append("--model-tag is known only at run time: checkpoints planned under d<depth>")
         tag = None
-    shape = {k: flags[k] for k, kind in (("aspect_ratio", int), ("head_dim", int), ("window_pattern", str))
+    shape = {k: flags[k] for k, kind in (("aspect_ratio", int), ("head_dim", int), ("window_pattern", str),
+                                          ("n_embd", int), ("n_head", int), ("n_kv_head", int))
              if isinstance(flags.get(k), kind) and not isinstance(flags[k], bool)
              and UNKNOWN not in str(flags[k])}
     return RunArgs(depth=horizon.depth, device_batch_size=horizon.device_batch_size,

@@ -3,13 +3,14 @@
 import pytest
 
 from preflight.launch.candidates import launch_candidates, launch_environ
-from preflight.launch.lint import base_train_of, calls_of
+from preflight.launch.lint import base_train_of, calls_of, offered
 
 
 @pytest.fixture(scope="session")
 def launch_plan(settings, sizing, summary):
-    """What launch.py would run: the checkout's scripts, or a command generated from the sizing."""
-    plan = launch_candidates(settings, sizing)
+    """What launch.py would run: the checkout's scripts, or a command generated from the sizing
+    (never offered beside them when it fails its own lint)."""
+    plan, withheld = offered(launch_candidates(settings, sizing), settings, sizing.vocab_size)
     chosen = plan[0]
     if chosen.path is not None and not chosen.path.is_file():
         problem = (f"--script {settings.script}: {chosen.path} does not exist (scripts are looked "
@@ -18,6 +19,8 @@ def launch_plan(settings, sizing, summary):
         pytest.fail(problem, pytrace=False)
     summary.facts["launch"] = [dict(description=c.description, command=c.command,
                                     script=str(c.path) if c.path else None) for c in plan]
+    summary.facts["launch_withheld"] = [dict(description=c.description, command=c.command,
+                                             reason=why) for c, why in withheld]
     summary.row("Launch", chosen.description, chosen.command)
     return plan
 

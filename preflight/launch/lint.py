@@ -7,6 +7,8 @@ it compiles, its own-package imports exist, every flag is accepted by its parser
 - `read` prompts that stop a run without a terminal, or abort it under `set -e` at end-of-input;
 - `NANOCHAT_BASE_DIR` pointing elsewhere than the validated base dir when a stage starts;
 - `ln -s` data hookups that silently do the wrong thing given the folders that exist right now;
+- shards looked for in another folder than the one nanochat reads (`lint_data`);
+- a stage that dies at its first checkpoint save (a torch dtype in its metadata, `lint_checkpoint`);
 - no `--save-every` on a base training longer than an hour at the planned speed;
 - network-needing steps when the machine looks offline (see `looks_offline`);
 - a multi-stage script without `set -e`, or stages piped into `tee` without `pipefail`.
@@ -26,9 +28,12 @@ from preflight.launch.candidates import launch_environ
 from preflight.readers.argparse_reader import UNKNOWN, read_parser
 from preflight.readers.bash_reader import VAR_NAME, Command, ShellReadError
 from preflight.checkout import HEAD, Checkout
-from preflight.sizing.horizon import HorizonError, horizon_from_call, run_hours, tokens_per_second
+from preflight.sizing.horizon import (HorizonError, base_train_spec, horizon_from_call, run_hours,
+                                     tokens_per_second)
 from preflight.launch.lint_calls import (OWN_PACKAGES, Call, FileCache, check_call, parse_command,
                            path_of, show)
+from preflight.launch.lint_checkpoint import dtype_in_metadata
+from preflight.launch.lint_data import data_folder_problems
 from preflight.launch.script_facts import Stage, protected, read_script
 
 # FA3 comes from the Hugging Face Hub through `kernels` (nanochat/flash_attention.py).
@@ -113,7 +118,7 @@ def _network_needs(call: Call, checkout: Checkout, base_dir: Path, environ, file
         if bundle_missing and (not isinstance(every, int) or every > 0):
             needs.append(f"downloads eval_bundle.zip at the first CORE eval (no "
                          f"{base_dir / 'eval_bundle'}; or pass --core-metric-every=-1)")
-        attention = checkout.root / "nanochat" / "flash_attention.py"
+        attention = checkout.source_path("flash_attention")
         cache = _hf_hub_cache(environ)
         if attention.is_file() and "get_kernel" in attention.read_text(errors="replace") and \
                 not any((cache / ("models--" + r.replace("/", "--"))).is_dir() for r in FA3_REPOS):
@@ -231,7 +236,7 @@ def _link_problems(facts, name, checkout, base_dir: Path, data_dir: Path) -> lis
 
 def _data_link_problems(command, at, checkout, source, link, run_base, data_dir) -> list:
     """A link that hooks data into a base dir: is it the data the checklist validated?"""
-    if link.name not in checkout.era.data_dirs:
+    if link.name not in checkout.data_dir_names:
         return []
     problems = []
     base = link.parent.resolve()
@@ -239,7 +244,7 @@ def _data_link_problems(command, at, checkout, source, link, run_base, data_dir)
         problems.append(Finding("warn", f"{at}: links data into {base}, but the "
                                 f"run's base dir is {run_base}: nanochat will not read it", command.line, "base-dir"))
         return problems
-    preferred = [base / n for n in checkout.era.data_dirs]
+    preferred = [base / n for n in checkout.data_dir_names]
     earlier = [p for p in preferred[:preferred.index(base / link.name)] if p.is_dir()]
     if earlier:
         problems.append(Finding("fail", f"{at}: nanochat reads {earlier[0]} when it "
@@ -300,13 +305,13 @@ def _errexit_problems(facts, name, checkout) -> list:
 def _save_every_problems(stage, name, checkout, vocab_size, gpus, tokens_per_sec_per_gpu,
                          cache_dir) -> list:
     call = stage.call
+    every = base_train_spec(checkout).parse(call.args, cwd=checkout.root).values.get("save_every")
+    if isinstance(every, str) or (isinstance(every, int) and every > 0):
+        return []  # saves, or a value only known at run time: no need to size the model
     try:
         horizon = horizon_from_call(call, checkout, vocab_size, None, cache_dir=cache_dir)
     except HorizonError:
         return []
-    every = horizon.flags.get("save_every", -1)
-    if isinstance(every, str) or (isinstance(every, int) and every > 0):
-        return []  # saves, or a value only known at run time
     ranks = call.gpus or gpus
     hours = run_hours(horizon, tokens_per_sec_per_gpu, ranks)
     if hours <= SAVE_EVERY_HOURS:
@@ -324,12 +329,36 @@ def _save_every_problems(stage, name, checkout, vocab_size, gpus, tokens_per_sec
                     f"everything ({fix})", call.line, "no-save-every")]
 
 
+def _checkpoint_problems(call, name, checkout, crashes: dict) -> list:
+    """A stage whose checkpoint metadata json.dump cannot write (see lint_checkpoint)."""
+    path = checkout.module_path(call.target) if call.kind == "module" else \
+        path_of(call.target, checkout.root)
+    if path is None or not path.is_file():
+        return []
+    if path not in crashes:
+        crashes[path] = dtype_in_metadata(path, checkout.source_path("checkpoint_manager"))
+    found = crashes[path]
+    if found is None:
+        return []
+    script = path.relative_to(checkout.root) if path.is_relative_to(checkout.root) else path
+    held = f" ({found.variable})" if found.variable else ""
+    return [Finding("fail", f"{name}:{call.line}: {call.target} dies at its first checkpoint save "
+                    f"(--save-every, else the last step): {script}:{found.call_line} puts "
+                    f"{found.path}{held}, a torch dtype ({found.dtype}, line {found.dtype_line}), "
+                    f"into the metadata that {checkout.source_path('checkpoint_manager').name}:"
+                    f"{found.dump_line} writes with json.dump: TypeError: Object of type dtype is "
+                    "not JSON serializable", call.line, "checkpoint-crash")]
+
+
 def _lint_stages(stages, name, checkout, base_dir, *, vocab_size, gpus, environ, offline,
                  tokens_per_sec_per_gpu, cache_dir) -> list:
-    files, problems = FileCache(), []
+    files, problems, crashes = FileCache(), [], {}
     for stage in stages:
         call = stage.call
-        problems += check_call(call, checkout, name, files)
+        found = check_call(call, checkout, name, files)
+        problems += found
+        if _is_ours(call, checkout) and not any(p.status == "fail" for p in found):
+            problems += _checkpoint_problems(call, name, checkout, crashes)
         if call.kind == "module" and call.target == "scripts.base_train":
             problems += _save_every_problems(stage, name, checkout, vocab_size, gpus,
                                              tokens_per_sec_per_gpu, cache_dir)
@@ -371,6 +400,7 @@ def lint_script(path, checkout: Checkout, base_dir, *, data_dir=None, vocab_size
                              tokens_per_sec_per_gpu=tokens_per_sec_per_gpu, cache_dir=cache_dir)
     problems += _base_dir_problems(facts, name, base_dir, checkout)
     problems += _link_problems(facts, name, checkout, base_dir, data_dir)
+    problems += data_folder_problems(facts, name, checkout, data_dir)
     problems += _read_problems(facts, name, interactive)
     problems += _errexit_problems(facts, name, checkout)
     if offline:
@@ -427,3 +457,19 @@ def lint_candidate(candidate, settings, vocab_size=None, environ=None) -> list:
                            data_dir=settings.data_dir, **common)
     return lint_command(list(candidate.argv), settings.checkout, base_dir=settings.base_dir,
                         offline=looks_offline(environ), **common)
+
+
+def offered(plan: list, settings, vocab_size=None) -> tuple:
+    """(the plan launch.py may offer, [(candidate, first error)] withheld): a generated command
+    that fails its own lint is never offered beside a script; alone, it stays, so that Step 6
+    fails on it and nothing is launched."""
+    kept, withheld = [], []
+    for candidate in plan:
+        if candidate.path is None and kept:
+            errors = [f for f in lint_candidate(candidate, settings, vocab_size)
+                      if f.status == "fail"]
+            if errors:
+                withheld.append((candidate, errors[0].message))
+                continue
+        kept.append(candidate)
+    return kept, withheld

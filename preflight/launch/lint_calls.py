@@ -212,8 +212,11 @@ def _module_exists(root: Path, dotted: str) -> bool:
     return base.with_suffix(".py").is_file() or base.is_dir()
 
 
-def _missing_imports(path: Path, root: Path) -> list:
-    """[(line, module)] for module-level imports of the checkout's packages that do not exist."""
+def _missing_imports(path: Path, checkout: Checkout) -> list:
+    """[(line, module)] for module-level imports of the checkout's packages that do not exist
+    (in a checkout that keeps nanochat's modules at the top level, `nanochat.*` too)."""
+    root = checkout.root
+    flat = not checkout.era.package and not (root / "nanochat").exists()
     try:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     except SyntaxError:
@@ -233,13 +236,18 @@ def _missing_imports(path: Path, root: Path) -> list:
                 if not (package / "__init__.py").is_file():
                     names += [f"{node.module}.{a.name}" for a in node.names]
         for name in names:
-            if name.split(".")[0] in OWN_PACKAGES and (root / name.split(".")[0]).is_dir() \
+            top = name.split(".")[0]
+            if top in OWN_PACKAGES and ((root / top).is_dir() or (flat and top == "nanochat")) \
                     and not _module_exists(root, name):
                 missing.append((node.lineno, name))
     return missing
 
 
 def _closest_module(root: Path, dotted: str) -> str:
+    top_level = dotted.split(".")[-1]
+    if dotted.startswith("nanochat.") and (root / f"{top_level}.py").is_file() and \
+            not (root / "nanochat").exists():
+        return f"{top_level} (this checkout keeps nanochat's modules at the top level)"
     package = root.joinpath(*dotted.split(".")[:-1])
     if not package.is_dir():
         return ""
@@ -286,7 +294,7 @@ def check_call(call: Call, checkout: Checkout, where: str, files=None) -> list:
     if error:
         problems.append(Finding("fail", f"{at}: {label} does not compile: {error}", call.line, "no-compile"))
         return problems
-    for line, name in _missing_imports(path, root):
+    for line, name in _missing_imports(path, checkout):
         problems.append(Finding("fail", f"{at}: {label} imports {name} (its line "
                                 f"{line}), which this checkout does not have", call.line, "missing-import"))
     spec = files.spec(path)
@@ -298,7 +306,7 @@ def check_call(call: Call, checkout: Checkout, where: str, files=None) -> list:
                                 "plain python passes the `--` on to the script (only torchrun "
                                 "strips it), so argparse rejects every flag after it", call.line, "stray-dashes"))
         args, shift = args[1:], 1
-    for issue in spec.parse(args).issues:
+    for issue in spec.parse(args, cwd=root).issues:
         line = call.line_of(issue.index + shift if issue.index >= 0 else -1)
         problems.append(Finding(STATUS[issue.severity], f"{where}:{line}: {label}: {issue.message}", line, issue.kind))
     return problems

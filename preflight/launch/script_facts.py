@@ -4,7 +4,7 @@
 `rm`/`mkdir` and exported `NANOCHAT_BASE_DIR` in order, and returns `ScriptFacts`: the stages (each
 Python program started, with its resolved arguments and the base dir nanochat will use), the
 `read` prompts, the `ln` commands (with what was removed or made before them), the steps that need
-the network, and the variables read with a default.
+the network, the folders the script checks for shards, and the variables read with a default.
 """
 
 import os
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from preflight.readers.argparse_reader import UNKNOWN
-from preflight.readers.bash_reader import VAR_NAME, Command, Shell, Word, is_assignment, read_commands
+from preflight.readers.bash_reader import (VAR_NAME, Command, Shell, ShellReadError, Word,
+                                          is_assignment, read_commands)
 from preflight.checkout import Checkout
 from preflight.launch.lint_calls import Call, parse_command, path_of, show
 
@@ -53,6 +54,7 @@ class ScriptFacts:
     reads: list = field(default_factory=list)        # [(Command, argv, errexit)]
     links: list = field(default_factory=list)        # [(Command, argv, errexit, removed, made)]
     downloads: list = field(default_factory=list)    # [(line, what)]
+    data_checks: list = field(default_factory=list)  # [(line, folder, "tests" | "lists")]
     defaults_used: set = field(default_factory=set)  # variables read with ${VAR:-x} / ${VAR:=x}
     shebang_e: bool = False
 
@@ -83,6 +85,37 @@ def _collect_defaults(word: Word, into: set):
             _collect_defaults(Word(part.arg, word.line), into)
 
 
+def _substituted_words(words):
+    """The words of the commands inside `$(...)` and backquotes of `words`, nested ones too."""
+    for word in words:
+        parts = list(word.parts)
+        while parts:
+            part = parts.pop()
+            parts += part.arg or []
+            if part.kind != "cmd":
+                continue
+            try:
+                inner = read_commands(part.text)
+            except ShellReadError:
+                continue
+            inner_words = [w for c in inner for w in [a for _, a in c.assigns] + c.words]
+            yield from inner_words
+            yield from _substituted_words(inner_words)
+
+
+def _data_checks(command: Command, argv: list, shell: Shell) -> list:
+    """Folders a command tests for (`[ -d X ]`) or lists shards in (`ls X/*.parquet`)."""
+    found = []
+    if argv and os.path.basename(argv[0]) in ("[", "[[", "test"):
+        found += [(command.line, operand, "tests") for flag, operand in zip(argv, argv[1:])
+                  if flag in ("-d", "-e") and UNKNOWN not in operand]
+    words = [w for _, w in command.assigns] + command.words
+    texts = argv + [f for w in _substituted_words(words) for f in shell.expand(w)]
+    found += [(command.line, os.path.dirname(t), "lists") for t in texts
+              if t.endswith(".parquet") and "*" in t and UNKNOWN not in t and os.path.dirname(t)]
+    return found
+
+
 def read_script(path: Path, checkout: Checkout, environ=None) -> ScriptFacts:
     """Read the script top to bottom and gather its stages, prompts, links and downloads."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -104,6 +137,7 @@ def read_script(path: Path, checkout: Checkout, environ=None) -> ScriptFacts:
             argv += fields
             argv_lines += [word.line] * len(fields)
         prefix = {name: shell.join(word.parts) for name, word in command.assigns}
+        facts.data_checks += _data_checks(command, argv, shell)
         if not argv:
             for name, value in prefix.items():
                 shell.assign(name, None if UNKNOWN in value else value, command.line,

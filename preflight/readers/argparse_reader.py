@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from preflight.readers.config_overrides import apply_overrides, read_overrides
+
 # A shell word whose value is not known before the run (`$VAR` set at run time) carries this char.
 UNKNOWN = "\x00"
 
@@ -75,6 +77,7 @@ class ParseResult:
     values: dict       # dest -> value after the arguments (defaults for the rest)
     given: set         # dests set explicitly by the arguments
     issues: list
+    applied: list = field(default_factory=list)  # config_overrides.Applied: flags a config file set
 
     @property
     def ok(self) -> bool:
@@ -92,6 +95,7 @@ class ParserSpec:
     known_args_only: bool = False  # parse_known_args: unknown flags are tolerated
     complete: bool = True          # False: some add_argument call could not be read
     notes: list = field(default_factory=list)
+    config: object = None          # config_overrides.ConfigOverrides: a YAML file replaces flags
 
     # -- lookups ------------------------------------------------------------------------------
     def _strings(self) -> dict:
@@ -150,8 +154,9 @@ class ParserSpec:
         return defaults
 
     # -- the replay of argparse -------------------------------------------------------------------
-    def parse(self, args: list) -> ParseResult:
-        """What the script would do with `args`: values per dest and the problems it would hit."""
+    def parse(self, args: list, cwd=None) -> ParseResult:
+        """What the script would do with `args`: values per dest and the problems it would hit.
+        With `cwd` (the folder the script starts in), a config file's overrides are applied too."""
         if self.kind == "configurator":
             return _parse_configurator(self, args)
         if self.kind != "argparse":
@@ -161,7 +166,15 @@ class ParserSpec:
                 issues.append(ArgIssue("warning", "ignored", f"{self.path.name} reads no "
                                        f"command-line arguments; {shown} would be ignored"))
             return ParseResult({}, set(), issues)
-        return _Replay(self, args).run()
+        result = _Replay(self, args).run()
+        if self.config is not None and cwd is not None and result.ok and \
+                UNKNOWN not in str(result.values.get(self.config.dest, "")):
+            options = {o.dest: o for o in self.options}
+            result.applied, issues = apply_overrides(self.config, options, result.values,
+                                                     result.given, cwd)
+            result.issues += [ArgIssue(severity, kind, message)
+                              for severity, kind, message in issues]
+        return result
 
 
 def _show(arg: str) -> str:
@@ -630,6 +643,16 @@ def _configurator_options(tree, before_line: int) -> list:
     return list(options.values())
 
 
+def _parsed_name(tree) -> str:
+    """The variable `parser.parse_args()` is assigned to (`args` when none is found)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Attribute) and \
+                node.value.func.attr in _PARSE_METHODS and isinstance(node.targets[0], ast.Name):
+            return node.targets[0].id
+    return "args"
+
+
 def read_parser(path) -> ParserSpec:
     """The command line `path` accepts, read from its source; ParserReadError if it cannot be."""
     path = Path(path)
@@ -658,7 +681,8 @@ def read_parser(path) -> ParserSpec:
             "some arguments are added dynamically; unknown flags are reported as warnings"]
         return ParserSpec(path, "argparse", options, found["positionals"],
                           allow_abbrev=bool(found["abbrev"]), known_args_only=found["known"],
-                          complete=found["complete"], notes=notes)
+                          complete=found["complete"], notes=notes,
+                          config=read_overrides(tree, _parsed_name(tree)))
     if finder.reads_argv:
         return ParserSpec(path, "opaque", notes=["reads sys.argv by hand; flags not checked"])
     return ParserSpec(path, "none")

@@ -46,7 +46,8 @@ class Horizon:
     auto_batch: bool
     max_seq_len: int
     device_batch_size: int
-    flags: dict = field(default_factory=dict)  # dest -> value, for the flags the call sets
+    flags: dict = field(default_factory=dict)  # dest -> value, for the flags the call (or the
+    #                                              config file it reads) sets
     param_source: str = ""
     notes: list = field(default_factory=list)
 
@@ -124,9 +125,12 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
     """The horizon of a base-training call (a lint_calls Call, or the list of its arguments)."""
     args = list(getattr(call, "args", call))
     spec = base_train_spec(checkout)
-    parsed = spec.parse(args)
+    parsed = spec.parse(args, cwd=checkout.root)
     values, flag = parsed.values, checkout.flag
     notes = list(spec.notes)
+    if parsed.applied:
+        notes.append("set by " + Path(str(values.get(spec.config.dest))).name + ": " + ", ".join(
+            f"{flag(a.dest)}={a.after} ({a.where})" for a in parsed.applied))
     depth = int(_number(values, flag, "depth", int))
     max_seq_len = int(_number(values, flag, "max_seq_len", int, 2048))
     dbs = int(_number(values, flag, "device_batch_size", int, 32))
@@ -138,7 +142,10 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
     shape_args = dict(sequence_len=max_seq_len,
                       aspect_ratio=int(_number(values, flag, "aspect_ratio", int, 64)),
                       head_dim=int(_number(values, flag, "head_dim", int, 128)),
-                      window_pattern=window if checkout.era is not V0 else "L")
+                      window_pattern=window if checkout.era is not V0 else "L",
+                      n_embd=int(_number(values, flag, "n_embd", int, -1)),
+                      n_head=int(_number(values, flag, "n_head", int, -1)),
+                      n_kv_head=int(_number(values, flag, "n_kv_head", int, -1)))
     if depth < 1:
         raise HorizonError(f"--depth={depth} builds no model")
     shape = model_shape(checkout, depth, vocab_size, **shape_args)
@@ -177,12 +184,17 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
         raise HorizonError("--num-iterations, --target-flops and --target-param-data-ratio are all "
                            "disabled: base_train asserts at startup")
     tokens = iterations * total_batch
+    max_epochs = values.get("max_epochs")
+    if isinstance(max_epochs, int) and 0 < max_epochs and data_tokens and \
+            tokens / data_tokens > max_epochs:
+        notes.append(f"this base_train stops early after {flag('max_epochs')}={max_epochs} passes "
+                     "over the data")
     return Horizon(
         depth=depth, iterations=iterations, total_batch_size=total_batch, tokens=tokens,
         epochs=tokens / data_tokens if data_tokens else None, basis=basis, ratio=ratio,
         params=params, flops_per_token=flops_per_token, auto_batch=auto,
         max_seq_len=max_seq_len, device_batch_size=dbs,
-        flags={dest: values[dest] for dest in sorted(parsed.given)},
+        flags={d: values[d] for d in sorted(parsed.given | {a.dest for a in parsed.applied})},
         param_source=count.source, notes=notes)
 
 

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 
 from preflight.util.cache import JsonCache, cache_key, file_identity
-from preflight.checkout import FEB, HEAD, V0, Checkout
+from preflight.checkout import FEB, FLAT, HEAD, V0, Checkout
 
 PAD_VOCAB_TO = 64
 _FAILED = {}  # cache key -> why the meta-device build failed, for this process
@@ -27,18 +27,30 @@ class Shape:
     vocab_size: int
     sequence_len: int = 2048
     window_pattern: str = "SSSL"
+    n_kv_head: int = 0  # key/value heads (grouped-query attention); 0: as many as n_head
 
     @property
     def padded_vocab(self) -> int:
         return math.ceil(self.vocab_size / PAD_VOCAB_TO) * PAD_VOCAB_TO
 
+    @property
+    def kv_heads(self) -> int:
+        return self.n_kv_head or self.n_head
+
 
 def model_shape(checkout: Checkout, depth: int, vocab_size: int, sequence_len: int = 2048,
-                aspect_ratio: int = 64, head_dim: int = 128, window_pattern: str = "SSSL") -> Shape:
-    """depth -> width and heads, the way the checkout's base_train computes them."""
+                aspect_ratio: int = 64, head_dim: int = 128, window_pattern: str = "SSSL",
+                n_embd: int = -1, n_head: int = -1, n_kv_head: int = -1) -> Shape:
+    """depth -> width and heads, the way the checkout's base_train computes them (the IaC fork's
+    --n-embd/--n-head/--n-kv-head, -1 = derived, override the width and heads)."""
     if checkout.era is V0:
         dim = depth * aspect_ratio
         return Shape(depth, dim, max(1, math.ceil(dim / head_dim)), vocab_size, sequence_len)
+    if n_embd > 0:
+        heads = n_head if n_head > 0 else n_embd // head_dim
+        kv = n_kv_head if n_kv_head > 0 else heads
+        return Shape(depth, n_embd, heads, vocab_size, sequence_len, window_pattern,
+                     0 if kv == heads else kv)
     dim = math.ceil(depth * aspect_ratio / head_dim) * head_dim
     return Shape(depth, dim, dim // head_dim, vocab_size, sequence_len, window_pattern)
 
@@ -77,19 +89,21 @@ def formula_count(checkout: Checkout, shape: Shape) -> ParamCount:
         return ParamCount(shape, groups, source="formula (2025 nanochat)", horizon_basis="total")
     n_ve = math.ceil(L / 2)
     gate = 12 if era is HEAD else 32
-    groups = dict(wte=V * d, value_embeds=n_ve * V * d, lm_head=V * d,
-                  transformer_matrices=12 * L * d * d + n_ve * gate * H,
+    kv, kv_dim = shape.kv_heads, shape.kv_heads * (d // H)  # grouped-query attention: smaller k, v
+    groups = dict(wte=V * d, value_embeds=n_ve * V * kv_dim, lm_head=V * d,
+                  transformer_matrices=L * (10 * d * d + 2 * d * kv_dim) + n_ve * gate * kv,
                   scalars=2 * L + (26 if era is HEAD else 0))
-    note = "" if era in (HEAD, FEB) else ", approximate: no exact formula for this era"
+    note = "" if era in (HEAD, FEB, FLAT) else ", approximate: no exact formula for this era"
     return ParamCount(shape, groups, source=f"formula ({era.label}{note})")
 
 # ----------------------------------------------------------------------------------------------
 # The checkout's own model class on the meta device.
 
 _META_SCRIPT = r"""
-import dataclasses, json, sys
+import dataclasses, importlib, json, sys
 import torch
-from nanochat.gpt import GPT, GPTConfig
+gpt = importlib.import_module(sys.argv[2])
+GPT, GPTConfig = gpt.GPT, gpt.GPTConfig
 wanted = json.loads(sys.argv[1])
 names = {f.name for f in dataclasses.fields(GPTConfig)}
 with torch.device("meta"):
@@ -113,14 +127,16 @@ def _group_of(name: str) -> str:
 
 def meta_count(checkout: Checkout, shape: Shape, timeout: float = 120):
     """Count with the checkout's GPT class; (ParamCount, None) or (None, one-line reason)."""
-    if not checkout.detected or not (checkout.root / "nanochat" / "gpt.py").is_file():
-        return None, f"no nanochat/gpt.py under {checkout.root}"
+    gpt = checkout.source_path("gpt")
+    if not checkout.detected or not gpt.is_file():
+        return None, f"no {gpt.relative_to(checkout.root)} under {checkout.root}"
     wanted = dict(sequence_len=shape.sequence_len, vocab_size=shape.vocab_size, n_layer=shape.depth,
-                  n_head=shape.n_head, n_kv_head=shape.n_head, n_embd=shape.model_dim,
+                  n_head=shape.n_head, n_kv_head=shape.kv_heads, n_embd=shape.model_dim,
                   window_pattern=shape.window_pattern)
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", PYTHONPATH=str(checkout.root))
     try:
-        proc = subprocess.run([sys.executable, "-c", _META_SCRIPT, json.dumps(wanted)],
+        proc = subprocess.run([sys.executable, "-c", _META_SCRIPT, json.dumps(wanted),
+                               f"{checkout.own_import}gpt"],
                               cwd=checkout.root, env=env, capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -134,15 +150,14 @@ def meta_count(checkout: Checkout, shape: Shape, timeout: float = 120):
     for name, dims, _ in tensors:
         groups[_group_of(name)] += math.prod(dims)
     basis = "total" if checkout.era is V0 else "scaling"
-    return ParamCount(shape, groups, tensors, f"meta-device model from {checkout.root}/nanochat/gpt.py",
-                      basis), None
+    return ParamCount(shape, groups, tensors, f"meta-device model from {gpt}", basis), None
 
 
 def count_params(checkout: Checkout, shape: Shape, cache_dir=None) -> ParamCount:
     """The exact count when the checkout imports, else the era's formula (source says which)."""
     cache = JsonCache(cache_dir) if cache_dir else None
-    gpt = checkout.root / "nanochat" / "gpt.py"
-    key = cache_key("params", 2, file_identity(gpt) if gpt.is_file() else None, shape.__dict__,
+    gpt = checkout.source_path("gpt")
+    key = cache_key("params", 3, file_identity(gpt) if gpt.is_file() else None, shape.__dict__,
                     checkout.era.name, sys.executable)
     hit = cache.get(key) if cache else None
     if hit:
