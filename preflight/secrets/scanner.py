@@ -143,6 +143,8 @@ class _HyperscanPrefilter:
         n = len(rules)
         exprs, ids, flags = [], [], []
         for i, rule in enumerate(rules):
+            if rule.prefilter is None:
+                continue
             flag = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
             if not rule.locate:
                 flag |= hyperscan.HS_FLAG_SINGLEMATCH
@@ -219,6 +221,8 @@ class _ArrowPrefilter:
         self.always = []
         probe = pa.array(["x"])
         for i, rule in enumerate(rules):
+            if rule.prefilter is None:
+                continue
             try:
                 pc.match_substring_regex(probe, rule.prefilter, ignore_case=rule.caseless)
             except pa.ArrowInvalid:
@@ -228,7 +232,7 @@ class _ArrowPrefilter:
         view, offs, nulls = _row_views(chunk)
         found = []
         for i, rule in enumerate(self.rules):
-            if i in self.always:
+            if i in self.always or rule.prefilter is None:
                 continue
             mask = pc.match_substring_regex(chunk, rule.prefilter, ignore_case=rule.caseless)
             for row in np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)):
@@ -242,14 +246,16 @@ class _ArrowPrefilter:
         return {}
 
 
-def line_windows(row, ends, lookback=0):
+def line_windows(row, ends, lookback=0, lookahead=0):
     """Merged (start, end) byte ranges of the lines holding each match's last byte, widened
-    to whole lines `lookback` bytes further back."""
+    to whole lines `lookback` bytes further back and `lookahead` lines further on."""
     windows = []
     for e in sorted(set(ends)):
         last = max(e - 1, 0)
         start = row.rfind(b"\n", 0, max(last - lookback, 0)) + 1
         stop = row.find(b"\n", last)
+        for _ in range(lookahead):
+            stop = row.find(b"\n", stop + 1) if stop >= 0 else -1
         stop = len(row) if stop < 0 else stop
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
@@ -310,8 +316,9 @@ class Scanner:
         ctx = self._ctx(depth)
         hits = []
         for i, ends in candidates.items():
-            windows = line_windows(row, ends, self.rules[i].lookback) if ends else None
-            hits.extend(find_hits(self.rules[i], row, ctx, windows))
+            rule = self.rules[i]
+            windows = line_windows(row, ends, rule.lookback, rule.lookahead) if ends else None
+            hits.extend(find_hits(rule, row, ctx, windows))
         return resolve_overlaps(hits, self.priority) if len(hits) > 1 else hits
 
     def hits(self, text, depth=0):
