@@ -9,7 +9,7 @@ from preflight.data.cli import data_settings, progress
 from preflight.data.datapass import pass_for_settings, scanner_config
 from preflight.data.shards import list_shards
 from preflight.data.verdicts import no_shards_message
-from preflight.secrets.baseline import apply_baseline, load_baseline
+from preflight.secrets.baseline import apply_baseline, load_baseline, update_baseline
 from preflight.secrets.findings import failure_message, write_findings
 from preflight.secrets.sanitize import run_sanitize
 from preflight.secrets.scanner import build_scanner
@@ -26,6 +26,12 @@ def cmd_scan(args) -> int:
         return 2
     dp = pass_for_settings(settings, shards, progress=progress)
     kept, suppressed = apply_baseline(dp.findings, settings.secrets_baseline)
+    if args.update_baseline:
+        added = update_baseline(args.update_baseline, kept)
+        print(f"{added} finding(s) added to the baseline {args.update_baseline} "
+              f"({len(kept) - added} already in it, {suppressed} in --secrets-baseline); review "
+              f"its notes, delete the lines of real secrets (then sanitize), keep the rest")
+        return 0
     jsonl, sarif = write_findings(kept, settings.reports_dir)
     if kept:
         print(failure_message(kept, args.data_dir))
@@ -55,6 +61,7 @@ def add_scan_parsers(sub):
     for parser in (scan, sanitize):
         add_options(parser.add_argument, "data")
         add_options(parser.add_argument, "scan")
+    add_options(scan.add_argument, "review")
     sanitize.add_argument("--dry-run", action="store_true",
                           help="print what would change per shard and rule; change nothing")
     sanitize.add_argument("--output-dir", type=Path,
