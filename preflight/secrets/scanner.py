@@ -140,28 +140,40 @@ class _HyperscanPrefilter:
 
     def __init__(self, rules):
         self.always = []  # rules whose prefilter Hyperscan cannot compile: every document
-        n = len(rules)
-        exprs, ids, flags = [], [], []
+        self.n = n = len(rules)
+        entries = []  # (expression, id, flags)
         for i, rule in enumerate(rules):
-            if rule.prefilter is None:
-                continue
-            flag = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
-            if not rule.locate:
-                flag |= hyperscan.HS_FLAG_SINGLEMATCH
-            if _hs_compiles(rule.prefilter, flag):
-                pass
-            elif not rule.locate and _hs_compiles(rule.prefilter, flag | hyperscan.HS_FLAG_PREFILTER):
-                flag |= hyperscan.HS_FLAG_PREFILTER
-            else:
-                self.always.append(i)
-                continue
-            exprs.append(rule.prefilter.encode())
-            ids.append(i + n if rule.locate else i)
-            flags.append(flag)
-        self.n = n
-        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self.db.compile(expressions=exprs, ids=ids, flags=flags)
+            if rule.prefilter is not None:
+                flag = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
+                if not rule.locate:
+                    flag |= hyperscan.HS_FLAG_SINGLEMATCH
+                entries.append((rule.prefilter.encode(), i + n if rule.locate else i, flag))
+        try:  # one compile; only when it fails is each prefilter tried on its own
+            self.db = self._compile(entries)
+        except hyperscan.error:
+            self.db = self._compile(self._compilable(entries))
         self.scratch = hyperscan.Scratch(self.db)
+
+    @staticmethod
+    def _compile(entries):
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[e[0] for e in entries], ids=[e[1] for e in entries],
+                   flags=[e[2] for e in entries])
+        return db
+
+    def _compilable(self, entries):
+        """The entries Hyperscan compiles (a single-match one perhaps in prefilter mode); the
+        others' rules go to `always`."""
+        kept = []
+        for expr, ident, flag in entries:
+            locate = ident >= self.n
+            if _hs_compiles(expr.decode(), flag):
+                kept.append((expr, ident, flag))
+            elif not locate and _hs_compiles(expr.decode(), flag | hyperscan.HS_FLAG_PREFILTER):
+                kept.append((expr, ident, flag | hyperscan.HS_FLAG_PREFILTER))
+            else:
+                self.always.append(ident - self.n if locate else ident)
+        return kept
 
     def candidates(self, chunk):
         """Yield (row index, row bytes view, {rule index: match ends or None}) per candidate row."""

@@ -22,31 +22,37 @@ _Q = rb"""(?P<q>\\?["'])?"""
 _V = rb"""(?P<s>(?(q)[^"'\n\\]+|[^\s"'|;&)<>\\]+))(?(q)\\?["'])"""
 _ARGS = rb"[^\n|;&]*?\s"  # the command's other arguments, on the same command
 
+# (literals one of which the line must hold, lower case; the form)
 _FORMS = (
-    rb"\bsshpass\s+(?:-[a-oq-zA-Z]\s*\S+\s+)*-p\s*" + _Q + _V,
-    rb"\b(?:mysql|mysqldump|mysqladmin|mysqlsh|mysqlimport|mysqlcheck|mysqlpump|mariadb|"
-    rb"mariadb-dump)\b" + _ARGS + rb"-p" + _Q + _V,
-    rb"\b(?:docker|podman|buildah|nerdctl|skopeo|crane|regctl|cf|az|oc|helm(?:\s+registry)?)"
-    rb"\s+login\b" + _ARGS + rb"(?<=\s)(?:-p|--password)(?:=|\s+)" + _Q + _V,
-    rb"\bmongo(?:sh|dump|restore|export|import|stat|top)?\b" + _ARGS + rb"-p\s+" + _Q + _V,
-    rb"\b(?:sqlcmd|bcp|osql|isql)\b" + _ARGS + rb"-P\s*" + _Q + _V,
-    rb"\bredis-cli\b" + _ARGS + rb"-a\s+" + _Q + _V,
-    rb"(?<=\s)-(?:passin|passout|pass|password|passphrase|kpass|srppass)\s+" + _Q + rb"pass:" + _V,
-    rb"\bhtpasswd\s+-(?=[A-Za-z]*b)(?=[A-Za-z]*n)[A-Za-z]+\s+(?P<user>[^\s\"']+)\s+" + _Q + _V,
-    rb"\bhtpasswd\s+-(?=[A-Za-z]*b)(?![A-Za-z]*n)[A-Za-z]+\s+\S+\s+(?P<user>[^\s\"']+)\s+"
-    + _Q + _V,
-    rb"\b(?:echo|printf)\s+(?:-n\s+|'%s'\s+|\"%s\"\s+)?" + _Q + _V
-    + rb"\s*\|\s*(?:sudo\s+)?(?:docker|podman|buildah|nerdctl|helm|oc|skopeo|crane)\b[^\n|;&]*"
-      rb"--password-stdin",
-    rb"(?i:ConvertTo-SecureString)\s+(?:-(?:AsPlainText|Force)\s+)*(?:-String\s+)?"
-    + rb"""(?P<q>["'])(?P<s>[^"'\n]+)["']""",
-    rb"\brabbitmqctl\s+(?:add_user|change_password)\s+(?P<user>[^\s\"']+)\s+" + _Q + _V,
-    rb"\b(?:echo|printf)\s+" + _Q + rb"(?P<user>[A-Za-z_][A-Za-z0-9_.-]*):" + _V
-    + rb"\s*\|\s*(?:sudo\s+)?chpasswd\b",
-    rb"\bmachine\s+\S+\s+login\s+(?P<user>\S+)\s+password\s+" + _Q + _V,
-    rb"(?m)^[ \t]*(?:requirepass|masterauth)[ \t]+" + _Q + _V,
+    ((b"sshpass",), rb"\bsshpass\s+(?:-[a-oq-zA-Z]\s*\S+\s+)*-p\s*" + _Q + _V),
+    ((b"mysql", b"mariadb"), rb"\b(?:mysql|mysqldump|mysqladmin|mysqlsh|mysqlimport|mysqlcheck|"
+                            rb"mysqlpump|mariadb|mariadb-dump)\b" + _ARGS + rb"-p" + _Q + _V),
+    ((b"login",), rb"\b(?:docker|podman|buildah|nerdctl|skopeo|crane|regctl|cf|az|oc|"
+                 rb"helm(?:\s+registry)?)\s+login\b" + _ARGS + rb"(?<=\s)(?:-p|--password)(?:=|\s+)"
+                 + _Q + _V),
+    ((b"mongo",), rb"\bmongo(?:sh|dump|restore|export|import|stat|top)?\b" + _ARGS + rb"-p\s+" + _Q + _V),
+    ((b"sqlcmd", b"bcp", b"osql", b"isql"), rb"\b(?:sqlcmd|bcp|osql|isql)\b" + _ARGS + rb"-P\s*" + _Q + _V),
+    ((b"redis-cli",), rb"\bredis-cli\b" + _ARGS + rb"-a\s+" + _Q + _V),
+    ((b"pass:",), rb"(?<=\s)-(?:passin|passout|pass|password|passphrase|kpass|srppass)\s+" + _Q
+                  + rb"pass:" + _V),
+    ((b"htpasswd",), rb"\bhtpasswd\s+-(?=[A-Za-z]*b)(?=[A-Za-z]*n)[A-Za-z]+\s+(?P<user>[^\s\"']+)\s+"
+                     + _Q + _V),
+    ((b"htpasswd",), rb"\bhtpasswd\s+-(?=[A-Za-z]*b)(?![A-Za-z]*n)[A-Za-z]+\s+\S+\s+"
+                     rb"(?P<user>[^\s\"']+)\s+" + _Q + _V),
+    ((b"password-stdin",), rb"\b(?:echo|printf)\s+(?:-n\s+|'%s'\s+|\"%s\"\s+)?" + _Q + _V
+     + rb"\s*\|\s*(?:sudo\s+)?(?:docker|podman|buildah|nerdctl|helm|oc|skopeo|crane)\b[^\n|;&]*"
+       rb"--password-stdin"),
+    ((b"convertto-securestring",), rb"(?i:ConvertTo-SecureString)\s+(?:-(?:AsPlainText|Force)\s+)*"
+                                   rb"(?:-String\s+)?(?P<q>[\"'])(?P<s>[^\"'\n]+)[\"']"),
+    ((b"rabbitmqctl",), rb"\brabbitmqctl\s+(?:add_user|change_password)\s+(?P<user>[^\s\"']+)\s+"
+                        + _Q + _V),
+    ((b"chpasswd",), rb"\b(?:echo|printf)\s+" + _Q + rb"(?P<user>[A-Za-z_][A-Za-z0-9_.-]*):" + _V
+                     + rb"\s*\|\s*(?:sudo\s+)?chpasswd\b"),
+    ((b"machine",), rb"\bmachine\s+\S+\s+login\s+(?P<user>\S+)\s+password\s+" + _Q + _V),
+    ((b"requirepass", b"masterauth"), rb"(?m)^[ \t]*(?:requirepass|masterauth)[ \t]+" + _Q + _V),
 )
-_FORM_RES = tuple(re.compile(f) for f in _FORMS)
+_FORM_RES = tuple((tokens, re.compile(f)) for tokens, f in _FORMS)
+_USER_FLAGS = (b"-u", b"--user", b"--proxy-user", b"--basic-auth")
 # `name:pass` after a user flag; any command (curl, wget, httpie, ...)
 _USER_PASS = re.compile(rb"(?<=\s)(?:-u|--user|--proxy-user|--basic-auth)(?:=|\s*)" + _Q
                         + rb"(?P<user>[^\s:\"'@/$\\]+):(?!//)" + _V)
@@ -68,7 +74,10 @@ def _password_ok(secret, strict):
 def find_command_passwords(row, ctx=None, windows=None):
     """Yield the password (and user name) of each command-line form in the module doc."""
     for pos, endpos in spans(row, windows):
-        for regex in _FORM_RES:
+        low = row[pos:endpos].lower()
+        for tokens, regex in _FORM_RES:
+            if not any(t in low for t in tokens):
+                continue
             for m in regex.finditer(row, pos, endpos):
                 if _password_ok(m.group("s"), strict=False):
                     yield m.start("s"), m.end("s"), "cli-password"
@@ -76,6 +85,8 @@ def find_command_passwords(row, ctx=None, windows=None):
                         user = user_part(row, *m.span("user"))
                         if user:
                             yield user
+        if not any(f in low for f in _USER_FLAGS):
+            continue
         for m in _USER_PASS.finditer(row, pos, endpos):
             line = row[row.rfind(b"\n", 0, m.start()) + 1:m.start()]
             strict = _HTTP_CLIENT.search(line) is None
@@ -129,7 +140,7 @@ CLI_PASSWORD = Rule(
     prefilter=r"sshpass|mysql|mariadb|login[^\n]*\s(?:-p|--password)|mongo|sqlcmd|bcp|osql|isql|"
               r"redis-cli|pass:|htpasswd|password-stdin|convertto-securestring|rabbitmqctl|"
               r"chpasswd|machine[^\n]*password|requirepass|masterauth|"
-              r"\s(?:-u|--user|--proxy-user|--basic-auth)(?:=|\s*)[\"']?[^\s:\"'@/$]+:[^\s\"'@$]",
+              r"\s(?:-u|--user|--proxy-user|--basic-auth)(?:=|\s*)[\"']?[^\s:\"'@/$]+:[^\s\"'@$/]",
     caseless=True, locate=True, placeholder="REDACTED_PASSWORD", finder=find_command_passwords,
     priority=42, samples=_samples,
     near_misses=("docker run -p 8080:80 -u 1000:1000 nginx\nmkdir -p /srv/app\n",

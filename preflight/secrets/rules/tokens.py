@@ -19,7 +19,8 @@ from preflight.secrets.samples import (ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_AL
 
 
 def token_rule(id, description, core, placeholder, gens, *, key="token", near_misses=(),
-               prefilter=None, entropy=3.0, boundary=r"A-Za-z0-9_", check=None, priority=60):
+               prefilter=None, entropy=3.0, boundary=r"A-Za-z0-9_", check=None, priority=60,
+               caseless=False, lookback=0, lookahead=0):
     """A rule for a self-describing token: `core` bounded by characters outside `boundary`.
     `gens`: one generator per prefix or variant of the format; each is proven in every context."""
     gens = tuple(gens) if isinstance(gens, (list, tuple)) else (gens,)
@@ -32,7 +33,8 @@ def token_rule(id, description, core, placeholder, gens, *, key="token", near_mi
         return out
 
     return Rule(id=id, description=description, prefilter=prefilter or core, locate=True,
-                placeholder=placeholder, pattern=bounded(core, boundary), entropy=entropy,
+                caseless=caseless, lookback=lookback, lookahead=lookahead, placeholder=placeholder, pattern=bounded(core, boundary),
+                entropy=entropy,
                 check=check, priority=priority, samples=samples, near_misses=tuple(near_misses))
 
 
@@ -90,8 +92,9 @@ def _aws_secret_ok(secret):
 
 def find_aws_secrets(row, ctx=None, windows=None):
     """Yield AWS secret keys: 40 characters after a secret-key name (any IaC syntax), or
-    anywhere near an access key id (how a leaked pair is written: CSV exports, code, notes)."""
-    from preflight.secrets.rules.assignments import key_values
+    near an access key id (how a leaked pair is written: CSV exports, code, notes). The
+    windows reach _PAIR_REACH bytes back and several lines on from each name or id."""
+    from preflight.secrets.rules.pairs import key_values
     for pos, endpos in spans(row, windows):
         for m in _AWS_SECRET_CSV.finditer(row, pos, endpos):
             if _aws_secret_ok(m.group("s")):
@@ -99,21 +102,15 @@ def find_aws_secrets(row, ctx=None, windows=None):
         for _, _, start, end, _ in key_values(row, pos, endpos, _AWS_SECRET_NAME):
             if _FORTY_VALUE.fullmatch(row, start, end) and _aws_secret_ok(row[start:end]):
                 yield start, end, "aws-secret-access-key"
-    reach = []
-    for key in _AWS_ID_RE.finditer(row):
-        if is_placeholder(key.group().decode()):
-            continue  # AKIAIOSFODNN7EXAMPLE pairs with nothing
-        lo, hi = max(key.start() - _PAIR_REACH, 0), min(key.end() + _PAIR_REACH, len(row))
-        if reach and lo <= reach[-1][1]:
-            reach[-1] = (reach[-1][0], hi)
-        else:
-            reach.append((lo, hi))
-    for lo, hi in reach:  # (no endpos: it would cut a longer run into a 40-character one)
-        for m in _FORTY.finditer(row, lo):
-            if m.start() >= hi:
-                break
-            if _aws_secret_ok(m.group()):
-                yield m.start(), m.end(), "aws-secret-access-key"
+        for key in _AWS_ID_RE.finditer(row, pos, endpos):
+            if is_placeholder(key.group().decode()):
+                continue  # AKIAIOSFODNN7EXAMPLE pairs with nothing
+            lo, hi = max(key.start() - _PAIR_REACH, pos), min(key.end() + _PAIR_REACH, endpos)
+            for m in _FORTY.finditer(row, lo):  # (no endpos: it would cut a longer run short)
+                if m.start() >= hi:
+                    break
+                if _aws_secret_ok(m.group()):
+                    yield m.start(), m.end(), "aws-secret-access-key"
 
 
 def _aws_secret_samples(rng):
@@ -132,9 +129,9 @@ def _aws_secret_samples(rng):
 
 AWS_SECRET_ACCESS_KEY = Rule(
     id="aws-secret-access-key", description="AWS secret access key (by its name, or near its key id)",
-    prefilter=_AWS_KEY_ID + r"|(?i:secret access key)|(?i:aws[_.-]?secret|secret[_.-]?(?:access[_.-]?)?key)"
-              r"[\s\S]{0,40}?[A-Za-z0-9/+]{40}",
+    prefilter=_AWS_KEY_ID + r"|(?i:secret access key|aws[_.-]?secret|secret[_.-]?access[_.-]?key)",
     placeholder="REDACTED_AWS_SECRET_ACCESS_KEY", finder=find_aws_secrets,
+    locate=True, lookback=_PAIR_REACH, lookahead=8,
     priority=70, samples=_aws_secret_samples,
     near_misses=("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
                  'aws_secret_access_key = "${var.aws_secret}"\n',
@@ -228,8 +225,7 @@ def find_azure_storage_keys(row, ctx=None, windows=None):
 
 AZURE_STORAGE_KEY = Rule(
     id="azure-storage-account-key", description="Azure storage account key",
-    prefilter=r"(?:account|access|storage)[_.-]?key[\s\S]{0,40}?[A-Za-z0-9+/]{86}==", caseless=True,
-    locate=True, lookback=200,
+    prefilter=r"[A-Za-z0-9+/]{86}==", locate=True, lookback=200,
     placeholder="REDACTED_AZURE_STORAGE_KEY", finder=find_azure_storage_keys,
     priority=70, samples=_azure_key_samples,
     near_misses=("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
@@ -405,7 +401,8 @@ DISCORD_BOT_TOKEN = token_rule(
     "discord-bot-token", "Discord bot token",
     r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}", "REDACTED_DISCORD_TOKEN",
     _discord_bot, key="discord_token", boundary="A-Za-z0-9_.-", check=_discord_bot_ok,
-    prefilter=r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.",
+    # no literal in the format: the word beside it gates the row (the format alone is slow to find)
+    prefilter=r"discord|bot[_.-]?token", caseless=True, lookback=200, lookahead=2,
     near_misses=["name: Mxxxxxxxxxxxxxxxxxxxxxxxxx.yyyyyy.zzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"])
 
 # ----------------------------------------------------------------------------------------------
