@@ -122,7 +122,7 @@ def key_words(key):
 
 # Found inside run-together upper-case names too (CLIENTSECRET, PGPASSWORD).
 _SECRET_INFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential",
-                   "privatekey", "accesskey", "secretkey")
+                   "privatekey", "accesskey", "secretkey", "accountkey")
 _NOT_SECRET_SUFFIXES = ("name", "file", "path", "id", "arn", "url", "uri", "ref", "length",
                         "type", "policy", "version", "ttl", "endpoint")
 

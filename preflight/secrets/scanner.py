@@ -99,7 +99,7 @@ def _build(cfg, key, engine):
         engine = "hyperscan" if hyperscan is not None else "pyarrow"
     if engine == "hyperscan" and hyperscan is None:
         raise SecretsConfigError("secrets engine 'hyperscan': the hyperscan package is missing")
-    prefilter = _HyperscanPrefilter(rules) if engine == "hyperscan" else _ArrowPrefilter(rules)
+    prefilter = _HyperscanPrefilter(rules, key) if engine == "hyperscan" else _ArrowPrefilter(rules)
     return Scanner(tuple(rules), allowed, prefilter)
 
 
@@ -138,7 +138,7 @@ class _HyperscanPrefilter:
     reports every end offset, and its exact check then reads only the lines around them.
     """
 
-    def __init__(self, rules):
+    def __init__(self, rules, key=None):
         self.always = []  # rules whose prefilter Hyperscan cannot compile: every document
         self.n = n = len(rules)
         entries = []  # (expression, id, flags)
@@ -148,10 +148,13 @@ class _HyperscanPrefilter:
                 if not rule.locate:
                     flag |= hyperscan.HS_FLAG_SINGLEMATCH
                 entries.append((rule.prefilter.encode(), i + n if rule.locate else i, flag))
-        try:  # one compile; only when it fails is each prefilter tried on its own
-            self.db = self._compile(entries)
-        except hyperscan.error:
-            self.db = self._compile(self._compilable(entries))
+        self.db = _load_compiled(key)
+        if self.db is None:
+            try:  # one compile; only when it fails is each prefilter tried on its own
+                self.db = self._compile(entries)
+                _store_compiled(key, self.db)
+            except hyperscan.error:
+                self.db = self._compile(self._compilable(entries))
         self.scratch = hyperscan.Scratch(self.db)
 
     @staticmethod
@@ -196,6 +199,46 @@ class _HyperscanPrefilter:
         for _, _, rules in _group(found, view, [0, len(data)], set(), self.always, self.n):
             return rules
         return {}
+
+
+# The compiled database, kept between runs and shared by the pass's worker processes (each would
+# spend ~0.2 s compiling it): <cache dir>/scanner/<config key>-<hyperscan version>.db, holding
+# the SHA-256 of the serialized database before it, so a damaged file is recompiled, never loaded.
+
+def _compiled_path(key):
+    from preflight.config import default_cache_dir
+    return default_cache_dir() / "scanner" / f"{key}-{hyperscan.__version__}.db"
+
+
+def _load_compiled(key):
+    if key is None:
+        return None
+    try:
+        data = _compiled_path(key).read_bytes()
+    except OSError:
+        return None
+    digest, payload = data[:32], data[32:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        return hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
+    except hyperscan.error:
+        return None
+
+
+def _store_compiled(key, db):
+    """Best effort: a cache that cannot be written (read-only home, full disk) is skipped."""
+    if key is None:
+        return
+    from preflight.util.atomic_write import atomic_path
+    payload = hyperscan.dumpb(db)
+    path = _compiled_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
+    except OSError:
+        pass
 
 
 def _hs_compiles(pattern, flag):

@@ -68,9 +68,10 @@ GENERIC_SECRET = Rule(
     # `tls-secret`, `3600` and `${VAR}` never reach Python (generic_value_ok repeats this).
     prefilter=rf"(?:{KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*(?::=|=>|\?=|=|:|[ \t])[ \t]*\\?[\"']?"
               + _GENERIC_VALUE_START
-              + r"|(?:name|key)\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?[A-Za-z0-9_.-]*"
-              rf"(?:{KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*,?[ \t]*\r?\n?[ \t-]*\\?[\"']?(?:parameter)?value",
-    caseless=True, locate=True, lookback=120, lookahead=1, placeholder="REDACTED_SECRET",
+              # a name/value pair: the secret-named name, then `value` on its line or the next
+              + rf"|(?:{KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*,?[ \t]*\r?\n?[ \t-]*\\?[\"']?"
+              r"(?:parameter)?value",
+    caseless=True, locate=True, lookahead=1, placeholder="REDACTED_SECRET",
     finder=find_assignments, priority=20, samples=_generic_samples,
     near_misses=(
         'password = var.db_password\nmaster_password = random_password.db.result\n',
@@ -247,7 +248,7 @@ _K8S_KIND = re.compile(rb"""(?m)^[ \t]*["']?kind["']?[ \t]*:[ \t]*["']?Secret["'
 _DATA_BLOCK = re.compile(rb"(?m)^(?P<indent>[ \t]*)data:[ \t]*\r?\n")
 _DATA_ENTRY = re.compile(rb"""(?m)^(?P<indent>[ \t]*)(?P<key>["']?[A-Za-z0-9_.\-]+["']?)[ \t]*:[ \t]*"""
                          rb"""["']?(?P<s>[A-Za-z0-9+/]{4,}={0,2})["']?[ \t]*\r?$""")
-_PASSWORD_KEY = re.compile(r"(?i)pass|pwd|secret|token|key|cred|auth")
+_BARE_SECRET_KEYS = frozenset({"key", "auth", "htpasswd", ".htpasswd", "keyring"})
 
 
 def _decoded_password(value):
@@ -271,7 +272,8 @@ def find_k8s_secret_data(row, ctx=None, windows=None):
         while (m := _DATA_ENTRY.match(row, pos)) is not None and len(m.group("indent")) > indent:
             pos = m.end() + 1
             key = m.group("key").strip(b"\"'").decode()
-            if _PASSWORD_KEY.search(key) and _decoded_password(m.group("s").decode()):
+            if (is_secret_key(key) or key.lower() in _BARE_SECRET_KEYS) and \
+                    _decoded_password(m.group("s").decode()):
                 yield m.start("s"), m.end("s"), "k8s-secret-data"
 
 
@@ -294,7 +296,8 @@ K8S_SECRET_DATA = Rule(
     near_misses=("kind: Secret\ndata:\n  password: cGFzc3dvcmQ=\n  user: YWRtaW4=\n",  # password
                  "kind: Secret\ndata:\n  tls.crt: " + base64.b64encode(b"-----BEGIN CERT").decode()
                  + "\n  password: e3sgLlZhbHVlcy5wYXNzd29yZCB9fQ==\n",  # {{ .Values.password }}
-                 "kind: Secret\ndata:\n  username: c0NhbGVpbzEyMw==\n  host: ZGIuaW50ZXJuYWw=\n"))
+                 "kind: Secret\ndata:\n  username: c0NhbGVpbzEyMw==\n  host: ZGIuaW50ZXJuYWw=\n",
+                 "kind: Secret\ndata:\n  discovery.auth.username_in: bXVzZXI=\n"))
 
 ASSIGNMENT_RULES = (GENERIC_SECRET, URL_CREDENTIALS, CREDENTIAL_USERNAME, HTTP_AUTH_HEADER,
                     DOCKER_REGISTRY_AUTH, K8S_SECRET_DATA)

@@ -137,9 +137,12 @@ def _samples(rng):
 
 CLI_PASSWORD = Rule(
     id="cli-password", description="password given on a command line (or .netrc, redis.conf)",
-    prefilter=r"sshpass|mysql|mariadb|login[^\n]*\s(?:-p|--password)|mongo|sqlcmd|bcp|osql|isql|"
-              r"redis-cli|pass:|htpasswd|password-stdin|convertto-securestring|rabbitmqctl|"
-              r"chpasswd|machine[^\n]*password|requirepass|masterauth|"
+    # each form's command and flag on one line, so only those lines are read
+    prefilter=r"sshpass|(?:mysql|mariadb)[^\n|;&]*\s-p[^\s]|login[^\n]*\s(?:-p|--password)|"
+              r"mongo[^\n|;&]*\s-p\s|(?:sqlcmd|bcp|osql|isql)[^\n|;&]*\s-P|redis-cli[^\n|;&]*\s-a\s|"
+              r"\s-(?:passin|passout|pass|password|passphrase|kpass|srppass)\s+[\"']?pass:|htpasswd|"
+              r"password-stdin|convertto-securestring|rabbitmqctl|chpasswd|machine[^\n]*password|"
+              r"requirepass|masterauth|"
               r"\s(?:-u|--user|--proxy-user|--basic-auth)(?:=|\s*)[\"']?[^\s:\"'@/$]+:[^\s\"'@$/]",
     caseless=True, locate=True, placeholder="REDACTED_PASSWORD", finder=find_command_passwords,
     priority=42, samples=_samples,
