@@ -1,6 +1,7 @@
 """`preflight scan` (Step 2 on its own: the checklist's scan, cache and reports, exit 1 on
 findings) and `preflight sanitize` (rewrite the shards with typed placeholders)."""
 
+import multiprocessing
 import sys
 from pathlib import Path
 
@@ -17,8 +18,16 @@ from preflight.secrets.scanner import build_scanner
 AUDIT_LOG_NAME = "sanitize-audit.jsonl"
 
 
+def preload_workers():
+    """Have the pass's worker processes start with the reading and scanning modules imported
+    (once, in the forkserver they fork from) instead of importing them each (~0.3 s a worker)."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["preflight.data.datapass", "preflight.secrets.scanner"])
+
+
 def cmd_scan(args) -> int:
     """Step 2 on its own: same scan, same cache, same outputs, exit 1 on findings."""
+    preload_workers()
     settings = data_settings(args)
     shards = list_shards(args.data_dir)
     if not shards:

@@ -10,9 +10,10 @@ fast, and every rule's samples are drawn from each of its prefixes and its whole
 import base64
 import json
 import re
+from dataclasses import replace
 from urllib.parse import quote
 
-from preflight.secrets.rule import KNOWN_EXAMPLES, Rule, bounded, spans
+from preflight.secrets.rule import KNOWN_EXAMPLES, Rule, bounded, find_hits, spans
 from preflight.secrets.heuristics import is_placeholder, shannon_entropy
 from preflight.secrets.samples import (ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_ALNUM, Sample,
                                        contexts, pairs, rand, rand_b64)
@@ -58,14 +59,16 @@ def _aws_id(prefix):
     return _prefixed(prefix, UPPER_ALNUM, 16)
 
 
-AWS_ACCESS_KEY_ID = token_rule(
-    "aws-access-key-id", "AWS access key id (AKIA, ASIA, ABIA, ACCA, A3T)",
+_AWS_ID_TOKEN = token_rule(
+    "aws-access-key-id", "AWS access key id (AKIA, ASIA, ABIA, ACCA, A3T), and its secret nearby",
     _AWS_KEY_ID, "REDACTED_AWS_ACCESS_KEY_ID", [_aws_id(p) for p in AWS_KEY_PREFIXES],
     key="aws_access_key_id", boundary="A-Za-z0-9",
     near_misses=['aws_access_key_id = "AKIAIOSFODNN7EXAMPLE"\n',
                  "aws_access_key_id: AKIAXXXXXXXXXXXXXXXX\n",
                  "key: AKIA1234\n", "id: XAKIA2345234523452345ZZ\n",
-                 "id: AKIAABCDEFGHIJKLMNOPQ\n"])  # 21 characters: not a key id
+                 "id: AKIAABCDEFGHIJKLMNOPQ\n",  # 21 characters: not a key id
+                 "id: AKIAIOSFODNN7EXAMPLE\ncommit: 4f2a9c1b7e3d8a6f0b5c2e9d1a7f3b8c6e0d4a2f\n"])
+
 
 AWS_UNIQUE_ID = token_rule(
     "aws-unique-id", "AWS IAM unique id with an access key's shape (AIDA, AROA, ...)",
@@ -91,9 +94,8 @@ def _aws_secret_ok(secret):
 
 
 def find_aws_secrets(row, ctx=None, windows=None):
-    """Yield AWS secret keys: 40 characters after a secret-key name (any IaC syntax), or
-    near an access key id (how a leaked pair is written: CSV exports, code, notes). The
-    windows reach _PAIR_REACH bytes back and several lines on from each name or id."""
+    """Yield AWS secret keys written under a secret-key name (any IaC syntax) or in the
+    console's CSV export (the header line before)."""
     from preflight.secrets.rules.pairs import key_values
     for pos, endpos in spans(row, windows):
         for m in _AWS_SECRET_CSV.finditer(row, pos, endpos):
@@ -102,15 +104,25 @@ def find_aws_secrets(row, ctx=None, windows=None):
         for _, _, start, end, _ in key_values(row, pos, endpos, _AWS_SECRET_NAME):
             if _FORTY_VALUE.fullmatch(row, start, end) and _aws_secret_ok(row[start:end]):
                 yield start, end, "aws-secret-access-key"
-        for key in _AWS_ID_RE.finditer(row, pos, endpos):
-            if is_placeholder(key.group().decode()):
-                continue  # AKIAIOSFODNN7EXAMPLE pairs with nothing
-            lo, hi = max(key.start() - _PAIR_REACH, pos), min(key.end() + _PAIR_REACH, endpos)
-            for m in _FORTY.finditer(row, lo):  # (no endpos: it would cut a longer run short)
-                if m.start() >= hi:
-                    break
-                if _aws_secret_ok(m.group()):
-                    yield m.start(), m.end(), "aws-secret-access-key"
+
+
+def find_aws_key_ids(row, ctx=None, windows=None):
+    """Yield each AWS access key id, and any secret key within _PAIR_REACH bytes of it (how a
+    leaked pair is written: CSV exports, credentials files, code, notes) whatever its name.
+    The windows reach that far back and several lines on from each id."""
+    for start, end, rule_id in find_hits(_AWS_ID_TOKEN, row, ctx, windows):
+        yield start, end, rule_id
+        window = next(w for w in spans(row, windows) if w[0] <= start < w[1])
+        lo, hi = max(start - _PAIR_REACH, window[0]), min(end + _PAIR_REACH, window[1])
+        for m in _FORTY.finditer(row, lo):  # (no endpos: it would cut a longer run short)
+            if m.start() >= hi:
+                break
+            if _aws_secret_ok(m.group()):
+                yield m.start(), m.end(), "aws-secret-access-key"
+
+
+AWS_ACCESS_KEY_ID = replace(_AWS_ID_TOKEN, finder=find_aws_key_ids, lookback=_PAIR_REACH,
+                            lookahead=8)
 
 
 def _aws_secret_samples(rng):
@@ -128,15 +140,15 @@ def _aws_secret_samples(rng):
 
 
 AWS_SECRET_ACCESS_KEY = Rule(
-    id="aws-secret-access-key", description="AWS secret access key (by its name, or near its key id)",
-    prefilter=_AWS_KEY_ID + r"|(?i:secret access key|aws[_.-]?secret|secret[_.-]?access[_.-]?key)",
+    id="aws-secret-access-key", description="AWS secret access key (by its name, or near its key "
+                                            "id: see aws-access-key-id)",
+    prefilter=r"(?i:secret access key|aws[_.-]?secret|secret[_.-]?access[_.-]?key)",
     placeholder="REDACTED_AWS_SECRET_ACCESS_KEY", finder=find_aws_secrets,
-    locate=True, lookback=_PAIR_REACH, lookahead=8,
+    locate=True, lookahead=1,
     priority=70, samples=_aws_secret_samples,
     near_misses=("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
                  'aws_secret_access_key = "${var.aws_secret}"\n',
-                 "aws_secret_access_key: {{ lookup('env', 'AWS_SECRET') }}\n",
-                 "id: AKIAIOSFODNN7EXAMPLE\ncommit: 4f2a9c1b7e3d8a6f0b5c2e9d1a7f3b8c6e0d4a2f\n"))
+                 "aws_secret_access_key: {{ lookup('env', 'AWS_SECRET') }}\n"))
 
 BEDROCK_API_KEY = token_rule(
     "aws-bedrock-api-key", "Amazon Bedrock long-term API key",
