@@ -42,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 from anchors import credsweeper_scan, detect_secrets_scan  # noqa: E402
-from preflight.data.datapass import run_pass  # noqa: E402
 from preflight.data.shard_writer import write_shard  # noqa: E402
 from preflight.secrets import ScannerConfig, build_scanner  # noqa: E402
 from preflight.secrets.rules import builtin_rules  # noqa: E402

@@ -133,3 +133,23 @@ def test_recall_and_spans_on_planted_corpora_at_every_seed(scanner):
         missed = sorted(set(truth) - found)
         extra = sorted(found - set(truth))
         assert not missed and not extra, (seed, missed[:3], extra[:3])
+
+
+def test_every_sample_is_found_inside_public_key_and_certificate_blocks(scanner):
+    """Issue 14: keys planted inside a PUBLIC KEY block were missed. Every sample of every rule,
+    put between the body lines of a public key and of a certificate, is found exactly."""
+    rng = random.Random(0)
+    block = _public_blocks(rng)
+    docs, truth = [], []
+    for rule in RULES:
+        for sample in rule.samples(random.Random(1)):
+            for cut in (5, len(block) - 3):  # inside the public key, inside the certificate
+                head = "".join(line + "\n" for line in block[:cut])
+                doc = head + sample.doc + ("" if sample.doc.endswith("\n") else "\n") \
+                    + "\n".join(block[cut:])
+                offset = len(head.encode())
+                truth += [(len(docs), r, offset + a, offset + b) for a, b, r in sample.spans(rule.id)]
+                docs.append(doc)
+    found = {(f.row, f.rule, f.start, f.end) for f in scanner.scan_array(pa.array(docs), "b")}
+    missed = sorted(set(truth) - found)
+    assert not missed and found == set(truth), (missed[:3], sorted(found - set(truth))[:3])

@@ -17,7 +17,8 @@ import re
 from preflight.secrets.heuristics import is_placeholder, is_secret_key, shannon_entropy
 from preflight.secrets.rule import KNOWN_EXAMPLES, Rule, spans
 from preflight.secrets.rules.named import classify_named
-from preflight.secrets.rules.pairs import (BOOLEAN_LIKE, KEY_WITH_WORD, KEYWORDS, NOT_SECRET_PREFIXES,
+from preflight.secrets.rules.pairs import (BOOLEAN_LIKE, DEV_DEFAULTS, KEY_WITH_WORD, KEYWORDS,
+                                           NOT_SECRET_PREFIXES,
                                            REFERENCE, SPACE, decoded_text, generic_value_ok,
                                            key_values)
 from preflight.secrets.samples import ALNUM, Sample, contexts, pairs, password, rand
@@ -60,7 +61,8 @@ def _generic_samples(rng):
 
 
 _GENERIC_VALUE_START = (r"(?:[A-Za-z_.-]+[^A-Za-z_.\s\"'(\[{}\]):-]|"
-                        r"[^A-Za-z_.\s\"'$<{%/~!*&\[(:?\\-][^\s\"']*[A-Za-z])")
+                        r"[^A-Za-z_.\s\"'$<{%/~!*&\[(:?\\-][^\s\"']*[A-Za-z]|"
+                        r"[A-Za-z][A-Za-z.]{19})")  # a provider's token may hold no digit
 GENERIC_SECRET = Rule(
     id="generic-secret", description="password, secret or token written under a secret-named key",
     # The value must not start like a template, path, tag or reference, must hold a letter and
@@ -108,9 +110,6 @@ GENERIC_SECRET = Rule(
 # ----------------------------------------------------------------------------------------------
 # credentials in URLs: the password, and the user name beside it
 
-_DEV_DEFAULTS = frozenset({"postgres", "root", "admin", "pass", "secret", "test", "guest",
-                           "user", "mysql", "redis", "minioadmin", "default", "demo", "dev",
-                           "rabbitmq", "mongo", "airflow", "keycloak", "sa", "foobared"})
 # Fixed user names of token logins: not secret, the token beside them is.
 _TOKEN_USERS = frozenset({"x-access-token", "oauth2", "x-token-auth", "gitlab-ci-token", "token",
                           "git", "x-oauth-basic", "oauth", "api", "apikey", "_token", "pat"})
@@ -120,7 +119,7 @@ _URL_CRED = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]{1,20})://(?P<user>[^\s:/@\"'<>
 
 def url_password_ok(secret, user):
     """A URL password worth reporting: not the user name, a dev default or a template."""
-    return (secret != user and secret.lower() not in _DEV_DEFAULTS and len(secret) >= 4
+    return (secret != user and secret.lower() not in DEV_DEFAULTS and len(secret) >= 4
             and not secret.startswith(("$", "%", ":")) and not is_placeholder(secret)
             and shannon_entropy(secret) >= 1.5)
 
@@ -256,7 +255,7 @@ def _decoded_password(value):
     if text is None or not 4 <= len(text) <= 200 or SPACE.search(text):
         return False
     low = text.lower()
-    return not (is_placeholder(text) or low in BOOLEAN_LIKE or low in _DEV_DEFAULTS
+    return not (is_placeholder(text) or low in BOOLEAN_LIKE or low in DEV_DEFAULTS
                 or REFERENCE.fullmatch(text) or text.startswith(NOT_SECRET_PREFIXES))
 
 

@@ -15,7 +15,8 @@ import re
 
 from preflight.secrets.heuristics import char_classes, is_placeholder, shannon_entropy
 from preflight.secrets.rule import Rule, spans
-from preflight.secrets.rules.assignments import _DEV_DEFAULTS, user_part
+from preflight.secrets.rules.assignments import user_part
+from preflight.secrets.rules.pairs import DEV_DEFAULTS
 from preflight.secrets.samples import Sample, password, pairs, rand, ALNUM
 
 _Q = rb"""(?P<q>\\?["'])?"""
@@ -62,7 +63,7 @@ _LINE_START = re.compile(rb"[^\n]*\Z")
 
 def _password_ok(secret, strict):
     text = secret.decode("utf-8", "replace")
-    if len(text) < 4 or text.lower() in _DEV_DEFAULTS or text.startswith(("-", "$", "%")):
+    if len(text) < 4 or text.lower() in DEV_DEFAULTS or text.startswith(("-", "$", "%")):
         return False
     if is_placeholder(text):
         return False

@@ -3,9 +3,9 @@
 Long high-entropy base64 is decoded: if the decoded text holds a secret, the blob is reported
 under that secret's rule (a kubeconfig `client-key-data` is a private key); DER private keys
 and OpenSSH key files are recognised by their structure; certificates, public keys, known file
-formats and paths (`projects/123/locations/global/...`) are public and never findings. The
-body lines of PEM blocks are the `pem` rules' (or public), but any other line inside a block
-(a `key: value` pasted into a certificate) is read like the rest of the document.
+formats and paths (`projects/123/locations/global/...`) are public and never findings. A PEM
+block's body is read the same way (a blob pasted into a certificate is found), but only what
+it hides is reported: a body is binary key or certificate material, the `pem` rules' concern.
 """
 
 import base64
@@ -120,24 +120,26 @@ def _margin(row, pos):
 
 
 def pem_blocks(row):
-    """(start, end, margin) of the ranges of `row` inside PEM blocks: after a BEGIN line or
+    """(start, end, margins) of the ranges of `row` inside PEM blocks: after a BEGIN line or
     before an END line (up to the neighbouring marker), so a damaged or nested block still
-    counts; `margin` is what precedes the marker on its line (the body lines' indentation)."""
+    counts; `margins` is what precedes the markers on their lines (the body's indentation)."""
     markers, pos = [], 0
     while (pos := row.find(b"-----", pos)) >= 0:
         if row.startswith((b"-----BEGIN ", b"-----END "), pos):
             markers.append((pos, row.startswith(b"-----BEGIN ", pos)))
         pos += 5
     bounds = [(0, False)] + markers + [(len(row), False)]
-    return [(a, b, _margin(row, a if a_begin else b)) for (a, a_begin), (b, b_begin)
-            in zip(bounds, bounds[1:]) if a_begin or (b < len(row) and not b_begin)]
+    return [(a, b, {_margin(row, m) for m, is_marker in ((a, a_begin), (b, b < len(row)))
+                    if is_marker})
+            for (a, a_begin), (b, b_begin) in zip(bounds, bounds[1:])
+            if a_begin or (b < len(row) and not b_begin)]
 
 
 def _pem_body_line(row, start, blocks):
-    """True when the run at `start` is a body line of a PEM block: inside it, alone on its line
-    and indented exactly as the block's markers (a commented-out or pasted line is not)."""
+    """True when the run at `start` sits inside a PEM block, indented as its markers (a
+    commented-out line is not)."""
     margin = _margin(row, start)
-    return any(a <= start < b and margin == m for a, b, m in blocks)
+    return any(a <= start < b and margin in m for a, b, m in blocks)
 
 
 def base64_runs(row, min_len):
@@ -190,8 +192,9 @@ def base64_rule(min_len, min_entropy):
             if start < skip_to:
                 continue
             whole_line = _whole_line(row, start, end)
-            if blocks and whole_line and _pem_body_line(row, start, blocks):
-                continue  # PEM body lines: the private-key rule's, or certificates, public keys
+            # a PEM body is read like any blob, but only what it hides counts (a key or a
+            # secret in text): certificates, public keys and PGP armour are binary
+            in_block = bool(blocks) and whole_line and _pem_body_line(row, start, blocks)
             blob = row[start:end]
             if whole_line:
                 end, blob = wrapped_end(row, start, end)
@@ -207,7 +210,7 @@ def base64_rule(min_len, min_entropy):
             if raw is None or ctx.depth >= 2:
                 continue
             rule_id = _classify_blob(raw, ctx)
-            if rule_id:
+            if rule_id and not (in_block and rule_id == "base64-high-entropy"):
                 yield start, end, rule_id
 
     def samples(rng):

@@ -35,7 +35,8 @@ def named_rule(id, description, provider, role, value, gens, keys, placeholder=N
     """A rule for a provider key: `provider` (regex) named in or before a key matching `role`
     (regex), the value matching `value` (regex) exactly. `keys`: three key names for the
     samples, two that name the provider and a bare one written below the provider's name.
-    The generic rule's reading of key/value pairs reports these (`classify_named`)."""
+    The generic rule's reading of key/value pairs reports these (`classify_named`); a token
+    with its own format (priority 60 and up) wins the span."""
     _SPECS.append((id, re.compile(provider.encode(), re.I), re.compile(rf"(?i:{role})".encode()),
                    re.compile(value.encode()), entropy))
     gens = tuple(gens) if isinstance(gens, (list, tuple)) else (gens,)
@@ -52,7 +53,7 @@ def named_rule(id, description, provider, role, value, gens, keys, placeholder=N
 
     return Rule(id=id, description=description, prefilter=None,
                 placeholder=placeholder or "REDACTED_" + id.upper().replace("-", "_"),
-                finder=lambda row, ctx, windows: (), priority=62, samples=samples,
+                finder=lambda row, ctx, windows: (), priority=58, samples=samples,
                 near_misses=tuple(near_misses))
 
 
@@ -83,8 +84,8 @@ NAMED_RULES = (
                ("DD_APP_KEY", "DATADOG_APPLICATION_KEY", "appKey")),
     named_rule("new-relic-license-key", "New Relic license or ingest key (by its name)",
                r"new[_.-]?relic|\bnria[_.-]|\bnr[_.-]", r"license[_.-]?key|ingest[_.-]?key|insert[_.-]?key",
-               r"[a-f0-9]{40}|[A-Za-z0-9]{36}NRAL|eu01xx[a-f0-9]{34}",
-               [_hex(40), lambda r: rand(r, ALNUM, 36) + "NRAL", lambda r: "eu01xx" + rand(r, HEX, 34)],
+               r"[a-f0-9]{40}|eu01xx[a-f0-9]{34}",  # (the NRAL format is new-relic-key's)
+               [_hex(40), lambda r: "eu01xx" + rand(r, HEX, 34)],
                ("NEW_RELIC_LICENSE_KEY", "NRIA_LICENSE_KEY", "licenseKey")),
     named_rule("twilio-auth-token", "Twilio auth token or API key secret (by its name)",
                r"twilio", r"auth[_.-]?token|api[_.-]?secret|token|secret", r"[a-f0-9]{32}|[A-Za-z0-9]{32}",

@@ -143,6 +143,10 @@ _LETTER = re.compile(r"[A-Za-z]")
 SPACE = re.compile(r"\s")
 _FILE_NAME = re.compile(r"(?i).+\.(?:json|ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|conf|cfg|ini|"
                         r"env|sh|tf|tfvars|asc|gpg|der|pub)$")
+# Default passwords of development images and docs: not worth a finding where they are written.
+DEV_DEFAULTS = frozenset({"postgres", "root", "admin", "pass", "secret", "test", "guest", "user",
+                          "mysql", "redis", "minioadmin", "default", "demo", "dev", "rabbitmq",
+                          "mongo", "airflow", "keycloak", "sa", "foobared", "toor"})
 BOOLEAN_LIKE = frozenset({"true", "false", "yes", "no", "null", "none", "nil", "undefined",
                            "required", "optional", "enabled", "disabled", "string", "secret",
                            "sensitive", "default", "random", "auto", "generated"})
@@ -175,6 +179,8 @@ def generic_value_ok(value):
     if first is None or v[first.start()] in "([{}]):" or not _LETTER.search(v):
         return False  # a call or reference; only [A-Za-z_.-] (as in gitleaks); no letter
     plain = decoded_text(v)
-    if plain is not None and (is_placeholder(plain) or plain.lower() in BOOLEAN_LIKE):
-        return False  # base64 of a placeholder (`cGFzc3dvcmQ=` is "password")
-    return char_classes(v) >= 2 and shannon_entropy(v) >= 3.0
+    if plain is not None and (len(plain) < 6 or is_placeholder(plain) or
+                              plain.lower() in BOOLEAN_LIKE or plain.lower() in DEV_DEFAULTS):
+        return False  # base64 of a placeholder or default (`cGFzc3dvcmQ=` is "password")
+    classes = char_classes(v)  # (a short password of three or four kinds repeats characters)
+    return classes >= 2 and shannon_entropy(v) >= (2.5 if classes >= 3 else 3.0)

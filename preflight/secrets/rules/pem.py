@@ -28,12 +28,19 @@ _CODE = re.compile(rb"\b(?:if|else|return|def|func|function|startswith|endswith|
 _BREAK = re.compile(rb"\r?\n|\\r\\n|\\n")
 
 
+_B64_PIECE = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+
+
 def _block_body_ok(body):
     """Between the markers: a key body (base64 and headers) or a short placeholder, written
-    on one line per piece, not code that tests for the markers."""
-    if not _BREAK.search(body) or _CODE.search(body):
+    on one line per piece, not code that tests for the markers (`if`, `&&`, `contains(` outside
+    the base64, where `/if+` may occur by chance)."""
+    if not _BREAK.search(body):
         return False
-    return all(_BODY_LINE.fullmatch(piece) for piece in _GLUE.split(body) if piece)
+    pieces = [piece for piece in _GLUE.split(body) if piece]
+    if any(_CODE.search(piece) for piece in pieces if not _B64_PIECE.fullmatch(piece)):
+        return False
+    return all(_BODY_LINE.fullmatch(piece) for piece in pieces)
 
 
 # ----------------------------------------------------------------------------------------------
