@@ -202,8 +202,8 @@ class _HyperscanPrefilter:
 
 
 # The compiled database, kept between runs and shared by the pass's worker processes (each would
-# spend ~0.2 s compiling it): <cache dir>/scanner/<config key>-<hyperscan version>.db, holding
-# the SHA-256 of the serialized database before it, so a damaged file is recompiled, never loaded.
+# spend ~0.2 s compiling it): <cache dir>/scanner/<config key>-<hyperscan version>.db. Hyperscan
+# checks a serialized database (a damaged one raises, and is compiled and stored again).
 
 def _compiled_path(key):
     from preflight.config import default_cache_dir
@@ -214,11 +214,8 @@ def _load_compiled(key):
     if key is None:
         return None
     try:
-        data = _compiled_path(key).read_bytes()
+        payload = _compiled_path(key).read_bytes()
     except OSError:
-        return None
-    digest, payload = data[:32], data[32:]
-    if hashlib.sha256(payload).digest() != digest:
         return None
     try:
         return hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
@@ -236,7 +233,7 @@ def _store_compiled(key, db):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
-            tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
+            tmp.write_bytes(payload)
     except OSError:
         pass
 

@@ -113,6 +113,8 @@ def test_aws_key_samples_use_every_prefix_and_the_whole_alphabet():
 # hand-written cases: (document, [(expected secret text, rule)]) typed out by hand
 
 HAND = [
+    ("api_key: 7a3f9c1e84d26b05e9c37f1a2d8b4e60\n",  # no provider named: a generic secret
+     [("7a3f9c1e84d26b05e9c37f1a2d8b4e60", "generic-secret")]),
     ("DD_API_KEY=7a3f9c1e84d26b05e9c37f1a2d8b4e60\n",
      [("7a3f9c1e84d26b05e9c37f1a2d8b4e60", "datadog-api-key")]),
     ("datadog:\n  site: datadoghq.eu\n  appKey: 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc\n",

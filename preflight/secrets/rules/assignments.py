@@ -105,6 +105,7 @@ GENERIC_SECRET = Rule(
         'const body = {"token": base64Token, "data": {}};\n',
         'argocdServerAdminPasswordMtime: "2006-01-02T15:04:05Z"\n',
         'provisioner-secret-namespace = "csi.storage.k8s.io/provisioner-secret-namespace"\n',
+        "password = data.aws_ssm_parameter.DB2_PASS.value\ntoken: event.Records0.body\n",
     ))
 
 # ----------------------------------------------------------------------------------------------

@@ -21,16 +21,18 @@ from preflight.secrets.samples import (ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_AL
 
 def token_rule(id, description, core, placeholder, gens, *, key="token", near_misses=(),
                prefilter=None, entropy=3.0, boundary=r"A-Za-z0-9_", check=None, priority=60,
-               caseless=False, lookback=0, lookahead=0):
+               caseless=False, lookback=0, lookahead=0, bare=True):
     """A rule for a self-describing token: `core` bounded by characters outside `boundary`.
-    `gens`: one generator per prefix or variant of the format; each is proven in every context."""
+    `gens`: one generator per prefix or variant of the format; each is proven in every context
+    (and alone on a line, unless `bare` is False: a rule gated on a word beside the token)."""
     gens = tuple(gens) if isinstance(gens, (list, tuple)) else (gens,)
 
     def samples(rng):
         out = []
         for gen in gens:
-            value = gen(rng)
-            out += pairs(contexts(key, value), value)
+            value = gen(rng)  # every context, and alone on a line of a JSON-escaped script
+            alone = [f'{{"script": "set -e\\n{value}\\nexit 0"}}'] if bare else []
+            out += pairs(contexts(key, value) + alone, value)
         return out
 
     return Rule(id=id, description=description, prefilter=prefilter or core, locate=True,
@@ -414,7 +416,7 @@ DISCORD_BOT_TOKEN = token_rule(
     r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}", "REDACTED_DISCORD_TOKEN",
     _discord_bot, key="discord_token", boundary="A-Za-z0-9_.-", check=_discord_bot_ok,
     # no literal in the format: the word beside it gates the row (the format alone is slow to find)
-    prefilter=r"discord|bot[_.-]?token", caseless=True, lookback=200, lookahead=2,
+    prefilter=r"discord|bot[_.-]?token", caseless=True, lookback=200, lookahead=2, bare=False,
     near_misses=["name: Mxxxxxxxxxxxxxxxxxxxxxxxxx.yyyyyy.zzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"])
 
 # ----------------------------------------------------------------------------------------------
