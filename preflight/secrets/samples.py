@@ -16,9 +16,7 @@ ALNUM = string.ascii_letters + string.digits
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 UPPER_ALNUM = string.ascii_uppercase + string.digits
 HEX = "0123456789abcdef"
-B64 = ALNUM + "+/"
 B64URL = ALNUM + "-_"
-BASE32 = string.ascii_uppercase + "234567"
 # What a password may hold: letters, digits and the punctuation that survives every context
 # above unquoted (no quotes, spaces, `$`, `%`, `#`, `;`, `&`, `,`, `@`, `:`, `/`, `\`, `=`,
 # backtick). Each generated password holds one of MARKS, which no code reference, identifier
