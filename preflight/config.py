@@ -62,6 +62,7 @@ def positive_int(text: str) -> int:
 #   check  - the checklist: `pytest checks`, `preflight check`, and launch.py, which passes it on
 #   data   - the data commands: `preflight info`, `scan`, `sanitize`
 #   scan   - the secret scanner's options: `preflight scan`, `sanitize` (and the checklist's ini)
+#   review - `preflight scan` alone: the baseline review workflow
 #   launch - launch.py / `preflight launch` alone
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ OPTIONS = (
             metavar="TOML", help="extra secret rules in gitleaks TOML format (repeatable)"),
     _option("--secrets-baseline", "--baseline", where="check scan launch", type=Path,
             help="file of reviewed finding fingerprints to leave alone"),
+    _option("--update-baseline", where="review", type=Path, metavar="FILE",
+            help="write or extend FILE with every finding's fingerprint and a note (rule, shard, "
+                 "row, masked preview), then exit 0; keep the file to accept them, and pass it "
+                 "as --secrets-baseline to the checklist, scan and sanitize"),
     _option("--secrets-allow-ip", "--allow-ip", where="check scan launch", action="append",
             metavar="IP_OR_CIDR", help="a public address that is not a secret (repeatable; added "
                                        "to the built-in public resolvers)"),

@@ -115,8 +115,8 @@ def test_one_option_table_feeds_every_command():
     helps = {("check",): _help("-m", "preflight", "check"),
              ("launch",): _help(str(ROOT / "launch.py")),
              ("data",): _help("-m", "preflight", "info"),
-             ("data", "scan"): _help("-m", "preflight", "scan"),
-             ("data", "scan", ""): _help("-m", "preflight", "sanitize")}
+             ("data", "scan", "review"): _help("-m", "preflight", "scan"),
+             ("data", "scan"): _help("-m", "preflight", "sanitize")}
     for option in OPTIONS:
         for where, text in helps.items():
             expected = any(w in option.where for w in where)

@@ -123,8 +123,8 @@ def failure_message(findings, data_dir, first=10):
         "Remedy: see what the sanitizer would change, then apply it:",
         f"  preflight sanitize --data-dir {where} --dry-run",
         f"  preflight sanitize --data-dir {where}",
-        "A reviewed false positive: add its fingerprint to the secrets baseline file "
-        "(one per line).",
+        "Reviewed false positives: `preflight scan --update-baseline FILE` writes their "
+        "fingerprints with notes; keep FILE and pass --secrets-baseline FILE.",
     ]
     return "\n".join(lines)
 

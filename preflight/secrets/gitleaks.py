@@ -88,6 +88,24 @@ def _allowlists(where, table, single, plural):
     return [_allowlist(where, s) for s in specs]
 
 
+# Ordinary IaC lines: a secret rule that matches most of them would flag every document.
+_PROBE = (b"resource \"aws_s3_bucket\" \"logs\" {", b"  bucket = \"app-logs\"", b"}",
+          b"apiVersion: apps/v1", b"kind: Deployment", b"  replicas: 3", b"# comment",
+          b"FROM python:3.12-slim", b"RUN pip install -r requirements.txt", b"[default]", b"x")
+
+
+def _refuse_if_everywhere(where, regex, pattern):
+    """A rule that matches the empty string, or most ordinary lines, would report every
+    document of the dataset: refuse it in one line."""
+    if pattern.search(b"") is not None:
+        raise RuleError(f"{where}: regex {regex!r} matches the empty string, so it would flag "
+                        f"every document; make it require at least one character")
+    if sum(pattern.search(line) is not None for line in _PROBE) > len(_PROBE) // 2:
+        raise RuleError(f"{where}: regex {regex!r} matches ordinary lines such as "
+                        f"'kind: Deployment' and '}}', so it would flag every document; "
+                        f"anchor it on the secret's prefix or key name")
+
+
 def _rule(path, spec, global_allow):
     if not isinstance(spec, dict) or not isinstance(spec.get("id"), str) or not spec["id"]:
         raise RuleError(f"{path}: every [[rules]] entry needs a string id")
@@ -102,6 +120,7 @@ def _rule(path, spec, global_allow):
         pattern = _compile(regex)
     except Exception as e:
         raise RuleError(f"{where}: bad regex {regex!r}: {e}") from None
+    _refuse_if_everywhere(where, regex, pattern)
     group = spec.get("secretGroup")
     if group is not None and (not isinstance(group, int) or not 0 <= group <= pattern.groups):
         raise RuleError(f"{where}: secretGroup {group!r} is not a group of the regex")

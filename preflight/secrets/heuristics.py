@@ -52,9 +52,11 @@ _PLACEHOLDER_WORDS = (
 )
 # ...while short ones count only as whole words.
 _PLACEHOLDER_SHORT = re.compile(r"(?i)(?<![a-z0-9_])(?:todo|tbd|fixme|fake|test|none|null|xxx+|"
-                                r"0000+|1111+|\*\*\*+)(?![a-z0-9_])")
+                                r"\*\*\*+)(?![a-z0-9_])")
 
+# One character six times running (eight in a long value, where random hex has such runs).
 _REPEATED = re.compile(r"(.)\1{5,}")
+_REPEATED_LONG = re.compile(r"(.)\1{7,}")
 _PLACEHOLDER = re.compile("|".join(re.escape(w) for w in _PLACEHOLDER_WORDS))
 
 
@@ -70,7 +72,8 @@ def is_placeholder(value):
     if is_templated(value):
         return True
     low = value.lower()
-    return bool(_PLACEHOLDER.search(low) or _REPEATED.search(value)
+    repeated = _REPEATED_LONG if len(value) >= 32 else _REPEATED
+    return bool(_PLACEHOLDER.search(low) or repeated.search(value)
                 or _PLACEHOLDER_SHORT.search(value))
 
 
@@ -106,7 +109,9 @@ NOT_SECRET_WORDS = frozenset({
     "writer", "rule", "rules", "create", "created", "update", "updated", "age", "last",
     "backend", "engine", "permission", "permissions", "arg", "args", "flag", "option",
     "options", "encrypted", "encoded", "cmd", "command", "script", "sha", "md", "hashed",
-    "salt", "uuid",
+    "salt", "uuid", "characters", "chars", "charset", "alphabet", "complexity", "strength",
+    "special", "tokenizer", "tokenizers", "secretsmanager", "existing", "hint", "ssm",
+    "namespace", "time", "mtime", "date", "timestamp", "at",
 })
 
 
@@ -117,15 +122,20 @@ def key_words(key):
 
 # Found inside run-together upper-case names too (CLIENTSECRET, PGPASSWORD).
 _SECRET_INFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential",
-                   "privatekey", "accesskey", "secretkey")
+                   "privatekey", "accesskey", "secretkey", "accountkey")
 _NOT_SECRET_SUFFIXES = ("name", "file", "path", "id", "arn", "url", "uri", "ref", "length",
                         "type", "policy", "version", "ttl", "endpoint")
+
+
+_NOT_SECRET_INFIXES = re.compile(r"tokeni[sz]|secretsmanager|passthrough|bypass|compass|passive")
 
 
 def is_secret_key(key):
     """True when a key name says it holds a secret value (and not a name, path or setting)."""
     words = key_words(key)
     low = key.lower()
+    if _NOT_SECRET_INFIXES.search(low):
+        return False
     if not words or NOT_SECRET_WORDS.intersection(words) or low.endswith(_NOT_SECRET_SUFFIXES):
         return False
     if SECRET_WORDS.intersection(words) or any(w in low for w in _SECRET_INFIXES):

@@ -61,9 +61,18 @@ DEFAULT_ALLOWED_IPS = (
     "9.9.9.9", "149.112.112.112",               # Quad9
     "208.67.222.222", "208.67.220.220",         # OpenDNS
     "4.2.2.1", "4.2.2.2",                       # Level3 resolvers
+    "223.5.5.5", "223.6.6.6",                   # AliDNS
+    "94.237.127.9", "94.237.40.9",              # UpCloud resolvers
+    "168.63.129.16",                            # Azure platform DNS / health probe address
+    "199.36.153.4/30", "199.36.153.8/30",       # Google restricted. / private.googleapis.com
+    "35.190.247.13",                            # Google Compute Windows KMS activation
+    "104.42.195.92", "40.76.54.131", "52.176.6.30", "52.169.50.45", "52.187.184.26",
+                                                # Azure portal (Cosmos DB firewall docs)
     "2001:4860:4860::8888", "2001:4860:4860::8844",
     "2606:4700:4700::1111", "2606:4700:4700::1001",
     "2620:fe::fe", "2620:fe::9",
+    "2400:3200::1", "2400:3200:baba::1",        # AliDNS
+    "2a04:3540:53::1", "2a04:3544:53::1",       # UpCloud resolvers
 )
 
 _V4_NETS = tuple(ipaddress.IPv4Network(n) for n, _ in SPECIAL_IPV4)

@@ -10,6 +10,7 @@ rule carries generated true positives and hand-picked near misses right beside i
 (`samples`, `near_misses`); the unit tests run both through the scanner.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -35,7 +36,7 @@ class Rule:
 
     id: str
     description: str
-    prefilter: str
+    prefilter: object               # None: only reported by other rules' finders
     placeholder: str
     pattern: object = None          # compiled regex over bytes; group `group` is the secret
     group: object = "s"             # None: the first non-empty group, else the whole match
@@ -46,11 +47,20 @@ class Rule:
     locate: bool = False            # the prefilter fires once per occurrence: Hyperscan reports
                                     # where, and the exact check only reads those lines
     lookback: int = 0               # ...and the lines up to this many bytes before
+    lookahead: int = 0              # ...and this many lines after
     placeholders: bool = True       # drop templated and placeholder values
     priority: int = 50              # the higher wins when two findings overlap
     replace: Callable = None        # replace(secret: str) -> str, instead of `placeholder`
-    samples: Callable = None        # samples(rng) -> [(document, secret)], true positives
+    samples: Callable = None        # samples(rng) -> [Sample], true positives
     near_misses: tuple = field(default=(), repr=False)
+
+
+def bounded(core, boundary):
+    """The regex (bytes) for a token `core` not inside a longer run of `boundary` characters;
+    an escaped newline, tab or return before it (`\\nTOKEN` in a JSON string) and an `=` (the
+    assignment in `KEY=TOKEN`, never a token's first character) are boundaries."""
+    before = boundary.replace("=", "") or boundary
+    return re.compile(rf"(?:(?<![{before}])|(?<=\\[nrt]))(?P<s>{core})(?![{boundary}])".encode())
 
 
 def spans(row, windows):

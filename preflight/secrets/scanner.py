@@ -99,7 +99,7 @@ def _build(cfg, key, engine):
         engine = "hyperscan" if hyperscan is not None else "pyarrow"
     if engine == "hyperscan" and hyperscan is None:
         raise SecretsConfigError("secrets engine 'hyperscan': the hyperscan package is missing")
-    prefilter = _HyperscanPrefilter(rules) if engine == "hyperscan" else _ArrowPrefilter(rules)
+    prefilter = _HyperscanPrefilter(rules, key) if engine == "hyperscan" else _ArrowPrefilter(rules)
     return Scanner(tuple(rules), allowed, prefilter)
 
 
@@ -138,28 +138,45 @@ class _HyperscanPrefilter:
     reports every end offset, and its exact check then reads only the lines around them.
     """
 
-    def __init__(self, rules):
+    def __init__(self, rules, key=None):
         self.always = []  # rules whose prefilter Hyperscan cannot compile: every document
-        n = len(rules)
-        exprs, ids, flags = [], [], []
+        self.n = n = len(rules)
+        entries = []  # (expression, id, flags)
         for i, rule in enumerate(rules):
-            flag = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
-            if not rule.locate:
-                flag |= hyperscan.HS_FLAG_SINGLEMATCH
-            if _hs_compiles(rule.prefilter, flag):
-                pass
-            elif not rule.locate and _hs_compiles(rule.prefilter, flag | hyperscan.HS_FLAG_PREFILTER):
-                flag |= hyperscan.HS_FLAG_PREFILTER
-            else:
-                self.always.append(i)
-                continue
-            exprs.append(rule.prefilter.encode())
-            ids.append(i + n if rule.locate else i)
-            flags.append(flag)
-        self.n = n
-        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self.db.compile(expressions=exprs, ids=ids, flags=flags)
+            if rule.prefilter is not None:
+                flag = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
+                if not rule.locate:
+                    flag |= hyperscan.HS_FLAG_SINGLEMATCH
+                entries.append((rule.prefilter.encode(), i + n if rule.locate else i, flag))
+        self.db = _load_compiled(key)
+        if self.db is None:
+            try:  # one compile; only when it fails is each prefilter tried on its own
+                self.db = self._compile(entries)
+                _store_compiled(key, self.db)
+            except hyperscan.error:
+                self.db = self._compile(self._compilable(entries))
         self.scratch = hyperscan.Scratch(self.db)
+
+    @staticmethod
+    def _compile(entries):
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[e[0] for e in entries], ids=[e[1] for e in entries],
+                   flags=[e[2] for e in entries])
+        return db
+
+    def _compilable(self, entries):
+        """The entries Hyperscan compiles (a single-match one perhaps in prefilter mode); the
+        others' rules go to `always`."""
+        kept = []
+        for expr, ident, flag in entries:
+            locate = ident >= self.n
+            if _hs_compiles(expr.decode(), flag):
+                kept.append((expr, ident, flag))
+            elif not locate and _hs_compiles(expr.decode(), flag | hyperscan.HS_FLAG_PREFILTER):
+                kept.append((expr, ident, flag | hyperscan.HS_FLAG_PREFILTER))
+            else:
+                self.always.append(ident - self.n if locate else ident)
+        return kept
 
     def candidates(self, chunk):
         """Yield (row index, row bytes view, {rule index: match ends or None}) per candidate row."""
@@ -182,6 +199,43 @@ class _HyperscanPrefilter:
         for _, _, rules in _group(found, view, [0, len(data)], set(), self.always, self.n):
             return rules
         return {}
+
+
+# The compiled database, kept between runs and shared by the pass's worker processes (each would
+# spend ~0.2 s compiling it): <cache dir>/scanner/<config key>-<hyperscan version>.db. Hyperscan
+# checks a serialized database (a damaged one raises, and is compiled and stored again).
+
+def _compiled_path(key):
+    from preflight.config import default_cache_dir
+    return default_cache_dir() / "scanner" / f"{key}-{hyperscan.__version__}.db"
+
+
+def _load_compiled(key):
+    if key is None:
+        return None
+    try:
+        payload = _compiled_path(key).read_bytes()
+    except OSError:
+        return None
+    try:
+        return hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
+    except hyperscan.error:
+        return None
+
+
+def _store_compiled(key, db):
+    """Best effort: a cache that cannot be written (read-only home, full disk) is skipped."""
+    if key is None:
+        return
+    from preflight.util.atomic_write import atomic_path
+    payload = hyperscan.dumpb(db)
+    path = _compiled_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(payload)
+    except OSError:
+        pass
 
 
 def _hs_compiles(pattern, flag):
@@ -219,6 +273,8 @@ class _ArrowPrefilter:
         self.always = []
         probe = pa.array(["x"])
         for i, rule in enumerate(rules):
+            if rule.prefilter is None:
+                continue
             try:
                 pc.match_substring_regex(probe, rule.prefilter, ignore_case=rule.caseless)
             except pa.ArrowInvalid:
@@ -228,7 +284,7 @@ class _ArrowPrefilter:
         view, offs, nulls = _row_views(chunk)
         found = []
         for i, rule in enumerate(self.rules):
-            if i in self.always:
+            if i in self.always or rule.prefilter is None:
                 continue
             mask = pc.match_substring_regex(chunk, rule.prefilter, ignore_case=rule.caseless)
             for row in np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)):
@@ -242,14 +298,16 @@ class _ArrowPrefilter:
         return {}
 
 
-def line_windows(row, ends, lookback=0):
+def line_windows(row, ends, lookback=0, lookahead=0):
     """Merged (start, end) byte ranges of the lines holding each match's last byte, widened
-    to whole lines `lookback` bytes further back."""
+    to whole lines `lookback` bytes further back and `lookahead` lines further on."""
     windows = []
     for e in sorted(set(ends)):
         last = max(e - 1, 0)
         start = row.rfind(b"\n", 0, max(last - lookback, 0)) + 1
         stop = row.find(b"\n", last)
+        for _ in range(lookahead):
+            stop = row.find(b"\n", stop + 1) if stop >= 0 else -1
         stop = len(row) if stop < 0 else stop
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
@@ -310,8 +368,9 @@ class Scanner:
         ctx = self._ctx(depth)
         hits = []
         for i, ends in candidates.items():
-            windows = line_windows(row, ends, self.rules[i].lookback) if ends else None
-            hits.extend(find_hits(self.rules[i], row, ctx, windows))
+            rule = self.rules[i]
+            windows = line_windows(row, ends, rule.lookback, rule.lookahead) if ends else None
+            hits.extend(find_hits(rule, row, ctx, windows))
         return resolve_overlaps(hits, self.priority) if len(hits) > 1 else hits
 
     def hits(self, text, depth=0):

@@ -14,7 +14,7 @@ import string
 import uuid
 
 from preflight.secrets.rules import builtin_rules
-from preflight.secrets.rules.keys import fake_pem
+from preflight.secrets.rules.pem import fake_pem
 
 HEX = "0123456789abcdef"
 LOWER = string.ascii_lowercase
@@ -653,27 +653,26 @@ def clean_documents(n, seed=0):
             for _ in range(n)]
 
 
-def plant(docs, rng, rate=1 / 15):
+def plant(docs, rng, rate=1 / 15, rules=None):
     """Insert one rule sample into a `rate` of `docs` (in place), at a line boundary.
 
-    Returns (document index, expected rule id, start byte, end byte) for each secret.
+    Returns (document index, expected rule id, start byte, end byte) for each secret part
+    (a sample may hold several: a key id and its secret, a user name and its password).
     """
-    rules = [r for r in builtin_rules() if r.samples is not None]
+    rules = [r for r in (rules or builtin_rules()) if r.samples is not None]
     truth = []
     for i, doc in enumerate(docs):
         if rng.random() >= rate:
             continue
         rule = rng.choice(rules)
         sample = rng.choice(rule.samples(rng))
-        snippet, secret = sample[0], sample[1]
+        snippet = sample.doc if sample.doc.endswith("\n") else sample.doc + "\n"
         lines = doc.split("\n")
         cut = rng.randrange(len(lines) + 1)
         head = "\n".join(lines[:cut]) + ("\n" if cut else "")
-        docs[i] = head + snippet + ("" if snippet.endswith("\n") else "\n") + \
-            "\n".join(lines[cut:])
-        start = docs[i].encode().index(secret.encode(), len(head.encode()))
-        truth.append((i, sample[2] if len(sample) > 2 else rule.id, start,
-                      start + len(secret.encode())))
+        docs[i] = head + snippet + "\n".join(lines[cut:])
+        offset = len(head.encode())
+        truth += [(i, rid, offset + start, offset + end) for start, end, rid in sample.spans(rule.id)]
     return truth
 
 

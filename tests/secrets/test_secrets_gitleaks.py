@@ -101,3 +101,21 @@ def test_bad_rule_files_name_the_file_and_rule(tmp_path, text, message):
     with pytest.raises(RuleError, match=message) as err:
         load_rule_file(path)
     assert str(err.value).startswith(str(path))
+
+
+@pytest.mark.parametrize("regex", ["x*", "(?:)", "[a-z]*", ".", ".+", r"\w+", r"\S"])
+def test_rules_that_match_everywhere_are_refused_in_one_line(tmp_path, regex):
+    path = tmp_path / "everywhere.toml"
+    path.write_text(f"[[rules]]\nid = \"greedy\"\nregex = '''{regex}'''\n")
+    with pytest.raises(RuleError) as err:
+        load_rule_file(path)
+    message = str(err.value)
+    assert "\n" not in message and str(path) in message and "'greedy'" in message
+    assert "every document" in message
+
+
+@pytest.mark.parametrize("regex", [r"mycorp_[a-z0-9]{32}", r"password\s*=\s*\S{8,}", r"=", r"\d{6}"])
+def test_specific_rules_are_accepted(tmp_path, regex):
+    path = tmp_path / "ok.toml"
+    path.write_text(f"[[rules]]\nid = \"fine\"\nregex = '''{regex}'''\n")
+    assert [r.id for r in load_rule_file(path)] == ["fine"]

@@ -9,6 +9,8 @@ import pytest
 from preflight.secrets import RuleError, ScannerConfig, SecretsConfigError, build_scanner
 from preflight.secrets.scanner import hyperscan
 
+from engines import ENGINES
+
 TOKEN = "ghp_" + "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
 
 
@@ -111,3 +113,41 @@ def test_decoded_docker_config_is_reported_under_its_rule(scanner):
     doc = f"kind: Secret\ndata:\n  .dockerconfigjson: {config.decode()}\n"
     [f] = scanner.scan_text(doc)
     assert f.rule == "docker-registry-auth" and doc.encode()[f.start:f.end] == config
+
+
+@pytest.mark.skipif(hyperscan is None, reason="needs hyperscan")
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage"])
+def test_the_compiled_database_is_cached_and_a_damaged_one_is_rebuilt(tmp_path, monkeypatch, damage):
+    from preflight.secrets import scanner as module
+    monkeypatch.setenv("PREFLIGHT_CACHE_DIR", str(tmp_path))
+    cfg = ScannerConfig(b64_min_len=61)  # a configuration no other test compiled in this process
+    doc = f"token: {TOKEN}\nip: 52.12.34.56\n"
+    module._build.cache_clear()
+    expected = build_scanner(cfg).scan_text(doc)
+    [path] = (tmp_path / "scanner").iterdir()
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped":
+        path.write_bytes(data[:-100] + bytes([data[-100] ^ 0xFF]) + data[-99:])
+    else:
+        path.write_bytes(b"garbage")
+    module._build.cache_clear()
+    try:
+        assert build_scanner(cfg).scan_text(doc) == expected and len(expected) == 2
+        assert path.read_bytes() == data  # compiled again and stored again
+    finally:
+        module._build.cache_clear()
+
+
+def test_a_prefilter_hyperscan_cannot_compile_still_scans_in_both_engines(tmp_path):
+    path = tmp_path / "r.toml"  # RE2's ungreedy flag: Hyperscan refuses it
+    path.write_text("[[rules]]\nid = \"lazy\"\nregex = '''(?U)zq[0-9]+-zq'''\n")
+    doc = "a: zq739251-zq739251\nb: zq739251+zq918273\n"
+    if hyperscan is not None:
+        with pytest.raises(hyperscan.error):
+            hyperscan.Database().compile(expressions=[b"(?U)zq[0-9]+-zq"], ids=[0], flags=[0])
+    results = [[(f.rule, f.start, f.end) for f in
+                build_scanner(ScannerConfig(rule_files=(path,), engine=e)).scan_text(doc)]
+               for e in ENGINES]
+    assert results[0] == [("lazy", 3, 14)] and all(r == results[0] for r in results)

@@ -14,14 +14,39 @@ from dataclasses import replace
 
 from preflight.secrets.ipranges import in_ranges, is_public_ip, public_ipv4_regex
 from preflight.secrets.rule import Rule, spans
+from preflight.secrets.samples import Sample
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rb"(?<![\w.])(?<![A-Za-z0-9]-)(" + _OCTET + rb"(?:\." + _OCTET + rb"){3})"
-                   rb"(?![\w]|\.[0-9]|-[A-Za-z0-9])")
+                   rb"(?![\w]|\.[0-9]|-[A-Za-z0-9]|=)")
 _IPV6 = re.compile(rb"(?<![\w:.])([23][0-9A-Fa-f]{3}:[0-9A-Fa-f:]*[0-9A-Fa-f])(?![\w:]|\.[0-9])")
 _VERSION_CONTEXT = re.compile(
-    rb"(?i)(?<![a-z])(?:version|ver|release|build|revision|chart|tag|firmware|rev)[\w-]*[\"']?"
-    rb"\s*[:=]?\s*[\"']?$|(?:==|>=|<=|~=|!=|~>|\^)\s*$")
+    rb"(?i)(?:version|(?<![a-z])ver|release|build|revision|chart|(?<![a-z])tag|firmware|(?<![a-z])rev)"
+    rb"[\w-]*[\"']?\s*[:=,]?\s*[\"']?v?$|(?:==|>=|<=|~=|!=|~>|\^)\s*$|(?<![\w-])-v\s+$")
+# A network written as `address/prefix` with no host bits set names a range, not a host.
+_PREFIX = re.compile(rb"/([0-9]{1,2})(?![0-9])")
+
+
+def _network_only(addr, row, end):
+    """A range: a prefix of /24 or wider, or a longer one with no host bits set."""
+    m = _PREFIX.match(row, end)
+    if m is None or not 0 <= int(m.group(1)) < 32:
+        return False
+    bits = int(m.group(1))
+    return bits <= 24 or int(addr) & ((1 << (32 - bits)) - 1) == 0
+
+
+def placeholder_ipv4(octets):
+    """Addresses written as placeholders or versions: a run (1.2.3.4, 5.6.7.8, 4.3.2.1), one
+    octet three or four times (2.2.2.2, 35.10.10.10), two octets alternating
+    (123.234.123.234), one digit repeated in order (11.22.33.44), or four single digits
+    (7.2.2.1, a version or section number far more often than a host)."""
+    a, b, c, d = octets
+    if len({b, c, d}) == 1 or len({a, b, c}) == 1 or (a, b) == (c, d) or max(octets) < 10:
+        return True
+    if b - a == c - b == d - c and abs(b - a) == 1:
+        return True
+    return all(x >= 10 and x % 11 == 0 for x in octets) and b - a == c - b == d - c
 
 
 def _allowed(addr, ctx):
@@ -41,9 +66,13 @@ def find_ipv4(row, ctx, windows=None):
 
 def _ipv4_hits(row, ctx, pos, endpos):
     for m in _IPV4.finditer(row, pos, endpos):
-        addr = ipaddress.IPv4Address(m.group(1).decode())
-        if is_public_ip(addr) and not _allowed(addr, ctx) and not _version_like(row, m.start()):
-            yield m.start(1), m.end(1), "ipv4-public"
+        text = m.group(1).decode()
+        addr = ipaddress.IPv4Address(text)
+        if not is_public_ip(addr) or _allowed(addr, ctx) or _version_like(row, m.start()):
+            continue
+        if _network_only(addr, row, m.end(1)) or placeholder_ipv4([int(x) for x in text.split(".")]):
+            continue
+        yield m.start(1), m.end(1), "ipv4-public"
 
 
 def find_ipv6(row, ctx, windows=None):
@@ -107,7 +136,7 @@ def _ipv4_samples(rng):
                 "DB_HOST={ip}\n", "ssh -i key.pem ec2-user@{ip} 'uptime'\n",
                 "FROM nginx\nENV UPSTREAM={ip}:9000\n", "upstream api {{ server {ip}:443; }}\n"):
         ip = _public_v4(rng)
-        docs.append((fmt.format(ip=ip), ip))
+        docs.append(Sample(fmt.format(ip=ip), ((ip, None),)))
     return docs
 
 
@@ -116,14 +145,15 @@ def _ipv6_samples(rng):
     for fmt in ("listen [{ip}]:443;\n", 'ipv6_cidr_blocks = ["{ip}/128"]\n', "addr: {ip}\n"):
         a, b, c = rng.randrange(1, 0xffff), rng.randrange(1, 0xffff), rng.randrange(1, 0xff)
         ip = f"2600:1f18:{a:x}:{b:x}::{c:x}"
-        docs.append((fmt.format(ip=ip), ip))
+        docs.append(Sample(fmt.format(ip=ip), ((ip, None),)))
     return docs
 
 
 def ipv4_rule(allow_ips):
-    """The public IPv4 rule; its prefilter already skips special ranges and allowed addresses,
-    and fires once per address (its boundaries mirror the finder's)."""
-    prefilter = (r"(?:^|[^0-9A-Za-z_.])" + public_ipv4_regex(tuple(allow_ips))
+    """The public IPv4 rule; its prefilter already skips the special ranges, and fires once per
+    address (its boundaries mirror the finder's)."""
+    # (the allowed addresses are left to the finder: rare in text, and they triple the regex)
+    prefilter = (r"(?:^|[^0-9A-Za-z_.])" + public_ipv4_regex(())
                  + r"(?:$|[^0-9A-Za-z_.-]|\.(?:$|[^0-9])|-(?:$|[^0-9A-Za-z]))")
     return replace(_IPV4_TEMPLATE, prefilter=prefilter)
 
@@ -139,7 +169,13 @@ _IPV4_TEMPLATE = Rule(
                  "nameserver 8.8.8.8\nnameserver 1.1.1.1\n",
                  "version: 1.2.3.4\nchart_version = \"2.10.1.3\"\nrequests==2.31.0.1\n",
                  "oid: 1.3.6.1.4.1.2021.10.1.3.1\nimage: app:v52.1.2.3\nbuild 52.10.7.1.5\n",
-                 "release-52.1.2.3 and 52.1.2.3-beta\n"))
+                 "release-52.1.2.3 and 52.1.2.3-beta\n",
+                 '"contentVersion": "52.0.0.0",\n"schemaVersion": "52.1.2.3"\n',
+                 "source_ranges = [\"35.191.0.0/16\", \"130.211.0.0/22\", \"52.12.64.0/18\"]\n",
+                 "loadBalancerIP: 1.2.3.4\nhost: 5.6.7.8\nexample: 11.22.33.44\n",
+                 "ip: 2.2.2.2\nip: 123.123.123.123\nip: 4.3.2.1\nip: 35.10.10.10\n",
+                 "loadBalancerIP: 123.234.123.234\ngem install activesupport -v 7.2.2.1\n",
+                 '"args": ["--version", "5.32.1.1"]\nTextExtension = @("2.5.29.37={text}")\n'))
 
 IPV6_PUBLIC = Rule(
     id="ipv6-public", description="public IPv6 address (global unicast, outside special ranges)",

@@ -1,11 +1,11 @@
-"""Private keys: PEM blocks of every common kind, and keys hidden in base64 blobs.
+"""Keys hidden in base64 blobs.
 
-A PEM private key (RSA, EC, DSA, OpenSSH, PKCS#8, encrypted, PGP) is reported from its BEGIN
-line to its END line, also when written with escaped newlines inside JSON (GCP service
-account files). Long high-entropy base64 is decoded: if the decoded text holds a secret, the
-blob is reported under that secret's rule (a kubeconfig `client-key-data` is a private key);
-DER private keys and OpenSSH key files are recognised by their structure; certificates,
-public keys and known file formats are public and never findings.
+Long high-entropy base64 is decoded: if the decoded text holds a secret, the blob is reported
+under that secret's rule (a kubeconfig `client-key-data` is a private key); DER private keys
+and OpenSSH key files are recognised by their structure; certificates, public keys, known file
+formats and paths (`projects/123/locations/global/...`) are public and never findings. A PEM
+block's body is read the same way (a blob pasted into a certificate is found), but only what
+it hides is reported: a body is binary key or certificate material, the `pem` rules' concern.
 """
 
 import base64
@@ -14,106 +14,8 @@ import re
 
 from preflight.secrets.heuristics import shannon_entropy
 from preflight.secrets.rule import KNOWN_EXAMPLES, Rule
-from preflight.secrets.samples import contexts, pairs, rand, rand_b64
-
-_BEGIN = re.compile(
-    rb"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |SSH2 ENCRYPTED |PGP |ANY )?"
-    rb"PRIVATE KEY(?: BLOCK)?)-----")
-# Without an END line the body runs over whole lines of base64 (or PEM headers, or blank),
-# split by real or escaped newlines.
-_OPEN_BODY = re.compile(rb"(?:(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\n\\]*)?[ \t]*"
-                        rb"(?=\r?\n|\\n|$))*")
-_HEADER_LINES = re.compile(rb"(?m)^[ \t]*[A-Za-z-]+:[^\n]*$|\\[nr]")
-_NOT_B64 = re.compile(rb"[^A-Za-z0-9+/]")
-
-
-def _key_body_ok(body):
-    b64 = _NOT_B64.sub(b"", _HEADER_LINES.sub(b"\n", body))
-    return len(b64) >= 64 and shannon_entropy(b64) >= 4.0
-
-
-def find_private_keys(row, ctx=None, windows=None):
-    """Yield (start, end, 'private-key') for every PEM private key block in `row`."""
-    pos = 0
-    for m in _BEGIN.finditer(row):
-        if m.start() < pos:
-            continue
-        end_marker = b"-----END " + m.group(1) + b"-----"
-        j = row.find(end_marker, m.end())
-        if j >= 0:
-            body, end = row[m.end():j], j + len(end_marker)
-        else:
-            run = _OPEN_BODY.match(row, m.end()).group()
-            body = run.rstrip(b" \t\r\n")
-            while body.endswith((b"\\n", b"\\r")):
-                body = body[:-2]
-            end = m.end() + len(body)
-        if _key_body_ok(body):
-            pos = end
-            yield m.start(), end, "private-key"
-
-
-def fake_pem(rng, label="RSA PRIVATE KEY", nbytes=900, newline="\n", width=64):
-    """A PEM block with a random body (for samples; no real key)."""
-    body = rand_b64(rng, nbytes)
-    lines = [body[i:i + width] for i in range(0, len(body), width)]
-    return newline.join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"])
-
-
-def _private_key_samples(rng):
-    out = []
-    for label in ("RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY",
-                  "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PGP PRIVATE KEY BLOCK"):
-        pem = fake_pem(rng, label)
-        indented = pem.replace("\n", "\n    ")
-        out += pairs([f"{pem}\n", f'resource "tls" "k" {{\n  private_key = <<EOT\n{pem}\nEOT\n}}\n'],
-                     pem)
-        out.append((f"tls:\n  key: |\n    {indented}\n  other: x\n", indented))
-    legacy = ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
-              f"DEK-Info: AES-128-CBC,{rand(rng, '0123456789ABCDEF', 32)}\n\n"
-              + rand_b64(rng, 600) + "\n-----END RSA PRIVATE KEY-----")
-    out.append((f"key: |\n{legacy}\n", legacy))
-    escaped = fake_pem(rng, "PRIVATE KEY", newline="\\n")
-    out.append((f'{{"private_key": "{escaped}\\n", "client_email": "x@y.com"}}', escaped))
-    truncated = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + rand_b64(rng, 300)
-    out.append((f"cat > id <<EOF\n{truncated}\n", truncated))
-    return out
-
-
-PRIVATE_KEY = Rule(
-    id="private-key", description="PEM private key block (RSA, EC, DSA, OpenSSH, PKCS#8, PGP)",
-    prefilter=r"-----BEGIN [A-Z0-9 ]{0,20}PRIVATE KEY", placeholder="REDACTED_PRIVATE_KEY",
-    finder=find_private_keys, priority=90, samples=_private_key_samples,
-    near_misses=("-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n",
-                 'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):\n    pass\n',
-                 "key: |\n  -----BEGIN PRIVATE KEY-----\n  <your key here>\n"
-                 "  -----END PRIVATE KEY-----\n",
-                 "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE" + "A1b2C3d4" * 8
-                 + "\n-----END PUBLIC KEY-----\n"))
-
-
-def _sa_check(secret, row, m, ctx):
-    return b"service_account" in row or b"gserviceaccount.com" in row
-
-
-def _sa_samples(rng):
-    pem = fake_pem(rng, "PRIVATE KEY", newline="\\n")
-    doc = ('{\n  "type": "service_account",\n  "project_id": "demo-1234",\n'
-           f'  "private_key_id": "{rand(rng, "0123456789abcdef", 40)}",\n'
-           f'  "private_key": "{pem}\\n",\n'
-           '  "client_email": "ci@demo-1234.iam.gserviceaccount.com"\n}\n')
-    return [(doc, pem)]
-
-
-GCP_SERVICE_ACCOUNT_KEY = Rule(
-    id="gcp-service-account-key", description="private key inside a GCP service-account JSON",
-    prefilter=r"\"private_key\"\s*:\s*\"-----BEGIN", placeholder="REDACTED_GCP_SERVICE_ACCOUNT_KEY",
-    pattern=re.compile(rb'"private_key"\s*:\s*"(?P<s>-----BEGIN (?:RSA )?PRIVATE KEY-----'
-                       rb'(?:[^"\\]|\\.){64,}?-----END (?:RSA )?PRIVATE KEY-----)'),
-    check=_sa_check, placeholders=False, priority=95, samples=_sa_samples,
-    near_misses=('{"type": "service_account", "private_key": "<PRIVATE_KEY>"}\n',))
-
-KEY_RULES = (PRIVATE_KEY, GCP_SERVICE_ACCOUNT_KEY)
+from preflight.secrets.rules.pem import fake_pem
+from preflight.secrets.samples import Sample, contexts, pairs, rand_b64
 
 # ----------------------------------------------------------------------------------------------
 # base64 blobs
@@ -192,36 +94,64 @@ _NOT_A, _NOT_EQ = re.compile(rb"[^a]"), re.compile(rb"[^=]")
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
+# a path of words and numbers (`projects/1234/locations/global/workloadIdentityPools/x`)
+_PATH_SEGMENT = re.compile(rb"[a-z0-9_.-]+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)*[0-9]*|[0-9]+")
+
+
+def _is_path(blob):
+    parts = blob.split(b"/")
+    return len(parts) >= 3 and all(p and _PATH_SEGMENT.fullmatch(p) for p in parts)
+
+
+_LINE_MARGIN = b" \t#/*\"'"
+
+
+def _whole_line(row, start, end):
+    """True when the run is all there is on its line (besides indentation, comment marks,
+    quotes): a PEM body line."""
+    head = row[row.rfind(b"\n", 0, start) + 1:start]
+    stop = row.find(b"\n", end)
+    tail = row[end:len(row) if stop < 0 else stop]
+    return not head.strip(_LINE_MARGIN) and not tail.strip(_LINE_MARGIN + b"\r")
+
+
+def _margin(row, pos):
+    return row[row.rfind(b"\n", 0, pos) + 1:pos]
+
+
 def pem_blocks(row):
-    """(start, end) ranges of `row` that lie inside PEM blocks: after a BEGIN line or before an
-    END line (up to the neighbouring marker), so a damaged or nested block still counts."""
+    """(start, end, margins) of the ranges of `row` inside PEM blocks: after a BEGIN line or
+    before an END line (up to the neighbouring marker), so a damaged or nested block still
+    counts; `margins` is what precedes the markers on their lines (the body's indentation)."""
     markers, pos = [], 0
     while (pos := row.find(b"-----", pos)) >= 0:
         if row.startswith((b"-----BEGIN ", b"-----END "), pos):
             markers.append((pos, row.startswith(b"-----BEGIN ", pos)))
         pos += 5
     bounds = [(0, False)] + markers + [(len(row), False)]
-    return [(a, b) for (a, a_begin), (b, b_begin) in zip(bounds, bounds[1:])
+    return [(a, b, {_margin(row, m) for m, is_marker in ((a, a_begin), (b, b < len(row)))
+                    if is_marker})
+            for (a, a_begin), (b, b_begin) in zip(bounds, bounds[1:])
             if a_begin or (b < len(row) and not b_begin)]
 
 
-def base64_runs(row, min_len, skip=()):
+def _pem_body_line(row, start, blocks):
+    """True when the run at `start` sits inside a PEM block, indented as its markers (a
+    commented-out line is not)."""
+    margin = _margin(row, start)
+    return any(a <= start < b and margin in m for a, b, m in blocks)
+
+
+def base64_runs(row, min_len):
     """(start, end) of each run of >= min_len base64 characters (plus up to two "=") that is
     not part of a longer token with "_", "-" or more "=" (same as the regex
-    (?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{min_len,}={0,2}(?![A-Za-z0-9+/=_-])), leaving out runs
-    that start inside the sorted (start, end) ranges `skip`."""
+    (?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{min_len,}={0,2}(?![A-Za-z0-9+/=_-]))."""
     t = row.translate(_B64_CLASSES)
     probe, n, pos = b"a" * min_len, len(t), 0
-    skip = list(skip)
     while True:
         start = t.find(probe, pos)
         if start < 0:
             return
-        while skip and skip[0][1] <= start:
-            skip.pop(0)
-        if skip and skip[0][0] <= start:
-            pos = skip[0][1]
-            continue
         m = _NOT_A.search(t, start + min_len)
         end = m.start() if m else n
         m = _NOT_EQ.search(t, end)
@@ -232,16 +162,46 @@ def base64_runs(row, min_len, skip=()):
         yield start, stop
 
 
+_NEXT_LINE = re.compile(rb"\r?\n[ \t]*(?:(?:#+|//|\*)[ \t]*)?([A-Za-z0-9+/]+={0,2})(?=[ \t]*(?:\r?\n|$))")
+_HEX_RUN = re.compile(rb"[0-9a-fA-F]{24}")  # never inside base64 of anything: an id with a hash
+
+
+def wrapped_end(row, start, end):
+    """Where a base64 blob starting with the whole-line run row[start:end] ends when it is
+    wrapped over more lines of the same width (a short or padded line is the last), and the
+    blob with its line breaks and margins left out."""
+    width, parts = end - start, [row[start:end]]
+    while not parts[-1].endswith(b"=") and (m := _NEXT_LINE.match(row, end)) is not None:
+        line = m.group(1)
+        if len(line) > width:
+            break
+        parts.append(line)
+        end = m.end()
+        if len(line) < width:
+            break
+    return end, b"".join(parts)
+
+
 def base64_rule(min_len, min_entropy):
     """The rule for long high-entropy base64, decoded and rescanned (see the module doc)."""
 
     def finder(row, ctx, windows=None):
-        # PEM bodies belong to the private-key rule, or are certificates and public keys
-        for start, end in base64_runs(row, min_len, pem_blocks(row) if b"-----BEGIN " in row else ()):
+        blocks = pem_blocks(row) if b"-----BEGIN " in row else []
+        skip_to = 0
+        for start, end in base64_runs(row, min_len):
+            if start < skip_to:
+                continue
+            whole_line = _whole_line(row, start, end)
+            # a PEM body is read like any blob, but only what it hides counts (a key or a
+            # secret in text): certificates, public keys and PGP armour are binary
+            in_block = bool(blocks) and whole_line and _pem_body_line(row, start, blocks)
             blob = row[start:end]
-            if not blob.translate(None, _HEX_DIGITS) or \
+            if whole_line:
+                end, blob = wrapped_end(row, start, end)
+                skip_to = end
+            if not blob.translate(None, _HEX_DIGITS) or _is_path(blob) or _HEX_RUN.search(blob) or \
                     row[max(0, start - 28):start].endswith(_PUBLIC_PREFIXES):
-                continue  # hex digests; hashes, data URIs and SSH public keys by their prefix
+                continue  # hex digests, paths, ids; hashes, data URIs, SSH public keys by prefix
             if not (_LOWER.search(blob) and _UPPER.search(blob) and _DIGIT.search(blob)):
                 continue
             if shannon_entropy(blob) < min_entropy or blob.decode() in KNOWN_EXAMPLES:
@@ -250,7 +210,7 @@ def base64_rule(min_len, min_entropy):
             if raw is None or ctx.depth >= 2:
                 continue
             rule_id = _classify_blob(raw, ctx)
-            if rule_id:
+            if rule_id and not (in_block and rule_id == "base64-high-entropy"):
                 yield start, end, rule_id
 
     def samples(rng):
@@ -262,9 +222,14 @@ def base64_rule(min_len, min_entropy):
         der = base64.b64encode(b"\x30\x82\x02\x5b\x02\x01\x00" + rng.randbytes(600)).decode()
         secret_yaml = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ntype: Opaque\n"
                        f"data:\n  tls.key: {key_b64}\n")
+        wrapped_key = "\n    ".join(key_b64[i:i + 76] for i in range(0, len(key_b64), 76))
+        wrapped_opaque = "\n# ".join(rand_b64(rng, 300)[i:i + 64] for i in range(0, 400, 64))
         # a wrapped key is reported as the key
-        return ([(kubeconfig, key_b64, "private-key"), (secret_yaml, key_b64, "private-key"),
-                 (f"key_der: {der}\n", der, "private-key")]
+        return ([Sample(d, ((key_b64, "private-key"),)) for d in (kubeconfig, secret_yaml)]
+                + [Sample(f"data:\n  tls.key: |\n    {wrapped_key}\n  tls.crt: x\n",
+                          ((wrapped_key, "private-key"),)),
+                   Sample(f"# keystore:\n# {wrapped_opaque}\nnext: 1\n", ((wrapped_opaque, None),))]
+                + [Sample(f"key_der: {der}\n", ((der, "private-key"),))]
                 + pairs(contexts("encryption_blob", opaque), opaque))
 
     return Rule(
@@ -277,7 +242,16 @@ def base64_rule(min_len, min_entropy):
                      "integrity: sha512-" + "Kq5sNclPz7QV2+lfQIod8LmI2v3xQbTMq2cHh4Y9K/2PQ" * 2
                      + "==\n",
                      "digest: " + "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-                     + "\n"))
+                     + "\n",
+                     '"data": "sqsapiwithauthDeployment04E00C9Eb4b3e148fdc1f6b32349a088a3461630",\n',
+                     "ca.crt: |\n  " + "\n  ".join(_cert_der_b64(random.Random(2))) + "\n"))
+
+
+def _cert_der_b64(rng):
+    """A DER certificate-shaped SEQUENCE in base64, wrapped at 64 (as caBundle-style data)."""
+    body = rng.randbytes(700)
+    der = base64.b64encode(b"\x30\x82" + len(body).to_bytes(2, "big") + body).decode()
+    return [der[i:i + 64] for i in range(0, len(der), 64)]
 
 
 def _cert_b64(rng):

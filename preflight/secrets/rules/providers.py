@@ -1,0 +1,165 @@
+"""Tokens of the other providers seen in IaC, CI files and notebooks, one line each.
+
+Each entry: rule id, description, the token's regex (prefix, alphabet, length as the provider
+documents them), one generator per prefix or variant (drawn from the whole alphabet), the key
+name its samples are written under, and the characters that may not touch it (default
+`A-Za-z0-9_`).
+"""
+
+from preflight.secrets.rules.tokens import token_rule
+from preflight.secrets.samples import ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_ALNUM, rand, rand_b64
+
+
+def _p(prefix, chars, n):
+    return lambda r: prefix + rand(r, chars, n)
+
+
+def _harness(kind):
+    return lambda r: f"{kind}.{rand(r, B64URL, 22)}.{rand(r, ALNUM, 24)}.{rand(r, ALNUM, 20)}"
+
+
+_TABLE = (
+    ("digitalocean-token", "DigitalOcean personal access, OAuth or refresh token",
+     r"do[por]_v1_[a-f0-9]{64}", [_p(f"do{c}_v1_", HEX, 64) for c in "por"], "do_token", None),
+    ("sendgrid-api-key", "SendGrid API key", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+     lambda r: f"SG.{rand(r, B64URL, 22)}.{rand(r, B64URL, 43)}", "sendgrid_api_key",
+     "A-Za-z0-9_.-"),
+    ("brevo-api-key", "Brevo (Sendinblue) API key", r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}",
+     lambda r: f"xkeysib-{rand(r, HEX, 64)}-{rand(r, ALNUM, 16)}", "brevo_api_key", "A-Za-z0-9_-"),
+    ("mailchimp-api-key", "Mailchimp API key", r"[a-f0-9]{32}-us[0-9]{1,2}",
+     lambda r: f"{rand(r, HEX, 32)}-us{r.randrange(1, 21)}", "mailchimp_key", "A-Za-z0-9_-"),
+    ("mailgun-api-key", "Mailgun API key", r"key-[a-f0-9]{32}", _p("key-", HEX, 32),
+     "mailgun_api_key", "A-Za-z0-9_-"),
+    ("twilio-api-key", "Twilio API key SID or account SID",
+     r"(?:SK|AC)[a-f0-9]{32}", [_p("SK", HEX, 32), _p("AC", HEX, 32)], "twilio_sid", None),
+    ("new-relic-key", "New Relic user, insert, browser or license key",
+     r"NRAK-[A-Z0-9]{27}|NRII-[A-Za-z0-9_-]{25,32}|NRJS-[a-f0-9]{19}|[A-Za-z0-9]{36}NRAL",
+     [_p("NRAK-", UPPER_ALNUM, 27), _p("NRII-", B64URL, 32), _p("NRJS-", HEX, 19),
+      lambda r: rand(r, ALNUM, 36) + "NRAL"], "newrelic_api_key", "A-Za-z0-9_-"),
+    ("openai-api-key", "OpenAI API key", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"
+     r"T3BlbkFJ[A-Za-z0-9_-]{20,}",
+     [lambda r, p=p: f"sk-{p}{rand(r, ALNUM, 40)}T3BlbkFJ{rand(r, ALNUM, 40)}"
+      for p in ("proj-", "svcacct-", "admin-", "")], "openai_api_key", "A-Za-z0-9_-"),
+    ("anthropic-api-key", "Anthropic API key", r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,100}AA",
+     [lambda r: f"sk-ant-api03-{rand(r, B64URL, 93)}AA", lambda r: f"sk-ant-admin01-{rand(r, B64URL, 93)}AA"],
+     "anthropic_api_key", "A-Za-z0-9_-"),
+    ("huggingface-token", "Hugging Face access token", r"(?:hf_|api_org_)[A-Za-z]{34}",
+     [_p("hf_", ALNUM[:52], 34), _p("api_org_", ALNUM[:52], 34)], "hf_token", None),
+    ("groq-api-key", "Groq API key", r"gsk_[A-Za-z0-9]{52}", _p("gsk_", ALNUM, 52), "groq_api_key", None),
+    ("xai-api-key", "xAI API key", r"xai-[A-Za-z0-9]{80}", _p("xai-", ALNUM, 80), "xai_api_key",
+     "A-Za-z0-9_-"),
+    ("perplexity-api-key", "Perplexity API key", r"pplx-[A-Za-z0-9]{48}", _p("pplx-", ALNUM, 48),
+     "pplx_api_key", "A-Za-z0-9_-"),
+    ("replicate-token", "Replicate API token", r"r8_[A-Za-z0-9]{37}", _p("r8_", ALNUM, 37),
+     "replicate_api_token", None),
+    ("databricks-token", "Databricks personal access token", r"dapi[a-f0-9]{32}(?:-[0-9])?",
+     _p("dapi", HEX, 32), "databricks_token", "A-Za-z0-9_-"),
+    ("grafana-token", "Grafana service account, cloud or API key",
+     r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}={0,2}|eyJrIjoi[A-Za-z0-9]{70,400}={0,2}",
+     [lambda r: f"glsa_{rand(r, ALNUM, 32)}_{rand(r, HEX, 8)}", lambda r: "glc_" + rand_b64(r, 60),
+      lambda r: "eyJrIjoi" + rand(r, ALNUM, 100)], "grafana_auth", "A-Za-z0-9_+/="),
+    ("age-secret-key", "age encryption secret key (used with SOPS)",
+     r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+     _p("AGE-SECRET-KEY-1", "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58), "sops_age_key", "A-Za-z0-9-"),
+    ("alibaba-access-key-id", "Alibaba Cloud AccessKey id", r"LTAI[A-Za-z0-9]{20}",
+     _p("LTAI", ALNUM, 20), "access_key", None),
+    ("shopify-token", "Shopify access token or shared secret", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}",
+     [_p(f"shp{k}_", HEX, 32) for k in ("at", "ca", "pa", "ss")], "shopify_token", None),
+    ("pulumi-token", "Pulumi access token", r"pul-[a-f0-9]{40}", _p("pul-", HEX, 40),
+     "pulumi_access_token", "A-Za-z0-9_-"),
+    ("doppler-token", "Doppler token", r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}",
+     [_p(f"dp.{k}.", ALNUM, 43) for k in ("pt", "st", "sa", "ct", "scim", "audit")], "doppler_token",
+     "A-Za-z0-9_."),
+    ("heroku-api-key-v2", "Heroku API key (HRKU- format)", r"HRKU-[A-Za-z0-9_-]{58,}",
+     _p("HRKU-AA", B64URL, 58), "heroku_api_key", "A-Za-z0-9_-"),
+    ("postman-api-key", "Postman API key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}",
+     lambda r: f"PMAK-{rand(r, HEX, 24)}-{rand(r, HEX, 34)}", "postman_api_key", "A-Za-z0-9_-"),
+    ("telegram-bot-token", "Telegram bot token", r"[0-9]{8,10}:AA[A-Za-z0-9_-]{33}",
+     lambda r: f"{r.randrange(10**8, 10**10)}:AA{rand(r, B64URL, 33)}", "telegram_bot_token",
+     "A-Za-z0-9_:-"),
+    ("linear-api-key", "Linear API key", r"lin_api_[A-Za-z0-9]{40}", _p("lin_api_", ALNUM, 40),
+     "linear_api_key", None),
+    ("sentry-token", "Sentry organization or user auth token",
+     r"sntrys_eyJ[A-Za-z0-9+/=_]{80,}|sntryu_[a-f0-9]{64}",
+     [lambda r: "sntrys_eyJ" + rand(r, ALNUM, 120), _p("sntryu_", HEX, 64)], "sentry_auth_token", None),
+    ("dynatrace-token", "Dynatrace API token", r"dt0[a-z][0-9]{2}\.[A-Z0-9]{24}\.[A-Z0-9]{64}",
+     lambda r: f"dt0c01.{rand(r, UPPER_ALNUM, 24)}.{rand(r, UPPER_ALNUM, 64)}",
+     "dynatrace_api_token", "A-Za-z0-9_."),
+    ("tailscale-key", "Tailscale auth, API or OAuth client key",
+     r"tskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{10,}-[A-Za-z0-9]{16,}",
+     [lambda r, k=k: f"tskey-{k}-{rand(r, ALNUM, 12)}CNTRL-{rand(r, ALNUM, 33)}"
+      for k in ("auth", "api", "client")], "tailscale_key", "A-Za-z0-9_-"),
+    ("artifactory-token", "JFrog Artifactory API key or reference token",
+     r"AKCp[A-Za-z0-9]{69}|cmVmdGtu[A-Za-z0-9]{56}",
+     [_p("AKCp", ALNUM, 69), _p("cmVmdGtu", ALNUM, 56)], "artifactory_api_key", "A-Za-z0-9_-"),
+    ("atlassian-api-token", "Atlassian API token or Bitbucket app password",
+     r"ATATT3[A-Za-z0-9_=-]{186}|ATBB[A-Za-z0-9]{32}|ATCTT3[A-Za-z0-9_=-]{80,}",
+     [_p("ATATT3", B64URL, 186), _p("ATBB", ALNUM, 32), _p("ATCTT3xFfGN0", B64URL, 150)],
+     "jira_api_token", "A-Za-z0-9_=-"),
+    ("square-token", "Square access token or OAuth secret",
+     r"sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|EAAA[A-Za-z0-9_-]{60}",
+     [_p("sq0atp-", B64URL, 22), _p("sq0csp-", B64URL, 43), _p("EAAA", B64URL, 60)],
+     "square_access_token", "A-Za-z0-9_-"),
+    ("facebook-access-token", "Facebook (Meta) access token", r"EAA[B-Z][A-Za-z0-9]{90,}",
+     _p("EAAG", ALNUM, 150), "fb_access_token", None),
+    ("mapbox-secret-token", "Mapbox secret token", r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}",
+     lambda r: f"sk.eyJ1Ijoi{rand(r, B64URL, 60)}.{rand(r, B64URL, 22)}", "mapbox_token", "A-Za-z0-9_."),
+    ("cloudflare-origin-ca-key", "Cloudflare Origin CA key", r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}",
+     lambda r: f"v1.0-{rand(r, HEX, 24)}-{rand(r, HEX, 146)}", "origin_ca_key", "A-Za-z0-9_.-"),
+    ("cloudflare-api-token", "Cloudflare API token (prefixed format)", r"cf(?:at|ut|k)_[A-Za-z0-9]{48}",
+     [_p(f"cf{k}_", ALNUM, 48) for k in ("at", "ut", "k")], "cf_api_token", None),
+    ("flyio-token", "Fly.io access token", r"fo1_[A-Za-z0-9_-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}",
+     [_p("fo1_", B64URL, 43), lambda r: "fm2_" + rand_b64(r, 120)], "fly_api_token",
+     "A-Za-z0-9_+/=-"),
+    ("planetscale-token", "PlanetScale token or password", r"pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_.=-]{32,64}",
+     [_p(f"pscale_{k}_", B64URL, 43) for k in ("tkn", "oauth", "pw")], "planetscale_token",
+     "A-Za-z0-9_.=-"),
+    ("supabase-token", "Supabase access token", r"sbp_(?:v0_)?[a-f0-9]{40}",
+     [_p("sbp_", HEX, 40), _p("sbp_v0_", HEX, 40)], "supabase_access_token", None),
+    ("vercel-token", "Vercel access token", r"vc[pk]_[A-Za-z0-9]{56}",
+     [_p("vcp_", ALNUM, 56), _p("vck_", ALNUM, 56)], "vercel_token", None),
+    ("netlify-token", "Netlify personal access token", r"nfp_[A-Za-z0-9]{36}", _p("nfp_", ALNUM, 36),
+     "netlify_auth_token", None),
+    ("sonarqube-token", "SonarQube token", r"sq[apu]_[a-f0-9]{40}",
+     [_p(f"sq{k}_", HEX, 40) for k in "apu"], "sonar_token", None),
+    ("posthog-personal-key", "PostHog personal API key", r"phx_[A-Za-z0-9]{40,60}",
+     _p("phx_", ALNUM, 47), "posthog_personal_api_key", None),
+    ("figma-token", "Figma personal access token", r"figd_[A-Za-z0-9_-]{40}", _p("figd_", B64URL, 40),
+     "figma_token", "A-Za-z0-9_-"),
+    ("notion-token", "Notion integration token", r"ntn_[0-9]{11}[A-Za-z0-9]{35}",
+     lambda r: f"ntn_{rand(r, '0123456789', 11)}{rand(r, ALNUM, 35)}", "notion_token", None),
+    ("onepassword-token", "1Password service account token or secret key",
+     r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}|A3-[A-Z0-9]{6}-[A-Z0-9]{6}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
+     [lambda r: "ops_eyJ" + rand_b64(r, 220),
+      lambda r: "A3-" + "-".join(rand(r, UPPER_ALNUM, n) for n in (6, 6, 5, 5, 5, 5))],
+     "op_service_account_token", "A-Za-z0-9+/=_-"),
+    ("rubygems-token", "RubyGems API key", r"rubygems_[a-f0-9]{48}", _p("rubygems_", HEX, 48),
+     "gem_host_api_key", None),
+    ("clojars-token", "Clojars deploy token", r"CLOJARS_[a-z0-9]{60}", _p("CLOJARS_", LOWER_ALNUM, 60),
+     "clojars_password", None),
+    ("nuget-api-key", "NuGet API key", r"oy2[a-z0-9]{43}", _p("oy2", LOWER_ALNUM, 43), "nuget_api_key",
+     None),
+    ("octopus-api-key", "Octopus Deploy API key", r"API-[A-Z0-9]{26}", _p("API-", UPPER_ALNUM, 26),
+     "octopus_api_key", "A-Za-z0-9_-"),
+    ("harness-token", "Harness personal or service account token",
+     r"(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}",
+     [_harness("pat"), _harness("sat")], "harness_api_key", "A-Za-z0-9_."),
+    ("infracost-token", "Infracost API key", r"ico-[A-Za-z0-9]{32}", _p("ico-", ALNUM, 32),
+     "infracost_api_key", "A-Za-z0-9_-"),
+    ("openshift-token", "OpenShift user token", r"sha256~[A-Za-z0-9_-]{43}", _p("sha256~", B64URL, 43),
+     "openshift_token", "A-Za-z0-9_~-"),
+    ("tavily-api-key", "Tavily API key", r"tvly-(?:dev-)?[A-Za-z0-9]{32}", _p("tvly-", ALNUM, 32),
+     "tavily_api_key", "A-Za-z0-9_-"),
+    ("together-api-key", "Together AI API key", r"tgp_v1_[A-Za-z0-9_-]{43}", _p("tgp_v1_", B64URL, 43),
+     "together_api_key", "A-Za-z0-9_-"),
+    ("easypost-api-key", "EasyPost API key", r"EZ[AT]K[A-Za-z0-9]{54}",
+     [_p("EZAK", ALNUM, 54), _p("EZTK", ALNUM, 54)], "easypost_api_key", None),
+)
+
+
+def _rule(id, description, regex, gens, key, boundary):
+    return token_rule(id, description, regex, "REDACTED_" + id.upper().replace("-", "_"), gens,
+                      key=key, boundary=boundary or "A-Za-z0-9_")
+
+
+PROVIDER_RULES = tuple(_rule(*entry) for entry in _TABLE)
