@@ -189,7 +189,7 @@ class Settings:
         if self.target_gpu:
             return SPEEDRUN_GPUS
         from preflight.hardware.probe import probe
-        return probe(with_torch=False).count or SPEEDRUN_GPUS
+        return probe().count or SPEEDRUN_GPUS
 
     @property
     def ranks(self) -> int:

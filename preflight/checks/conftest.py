@@ -6,6 +6,6 @@ from preflight.hardware.fixtures import (gpu_facts, hardware_params, hardware_pl
                                          hardware_run)
 from preflight.launch.fixtures import base_train_call, launch_plan  # noqa: F401
 from preflight.secrets.fixtures import secret_findings  # noqa: F401
-from preflight.sizing.fixtures import horizon, sizing  # noqa: F401
+from preflight.sizing.fixtures import horizon, model_worker, sizing  # noqa: F401
 from preflight.tokenizer.fixtures import (bytes_per_token, roundtrip, token_bytes_report,  # noqa: F401
                                           tokenizer)

@@ -5,9 +5,19 @@ import pytest
 from preflight.config import parse_depth_table
 from preflight.readers.argparse_reader import UNKNOWN
 from preflight.sizing.horizon import HorizonError, horizon_from_call
-from preflight.sizing.params import count_params, model_shape
+from preflight.sizing.meta_worker import close_all
+from preflight.sizing.params import count_params, model_shape, prefetch_model
 from preflight.sizing.plan import Sizing, estimate_tokens, recommend_depth
 from preflight.util.format import human
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_worker(settings):
+    """Start the checkout's meta-device model worker before Step 1, so that importing torch there
+    overlaps the data pass; closed at the end of the run."""
+    prefetch_model(settings.checkout, settings.cache_dir / "params")
+    yield
+    close_all()
 
 
 @pytest.fixture(scope="session")

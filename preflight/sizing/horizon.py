@@ -42,7 +42,7 @@ class Horizon:
     basis: str                  # num-iterations | target-flops | target-param-data-ratio
     ratio: float                # --target-param-data-ratio in effect
     params: int                 # the count the ratio multiplies (scaling or total)
-    flops_per_token: int        # base_train's estimate (6 * matmul params + attention)
+    flops_per_token: int        # the checkout's estimate_flops() (else our 6 * matmul + attention)
     auto_batch: bool
     max_seq_len: int
     device_batch_size: int
@@ -145,7 +145,8 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
     count = count_params(checkout, shape, cache_dir=cache_dir)
     params = count.horizon
     target_tokens = int(ratio * params)
-    flops_per_token = 6 * (count.groups["transformer_matrices"] + count.groups["lm_head"]) + \
+    flops_per_token = count.flops_per_token or \
+        6 * (count.groups["transformer_matrices"] + count.groups["lm_head"]) + \
         _attention_flops(checkout, shape)
 
     auto = total_batch == -1
@@ -169,8 +170,9 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
         basis, iterations = "num-iterations", num_iterations
     elif target_flops > 0:
         basis, iterations = "target-flops", round(target_flops / (flops_per_token * total_batch))
-        notes.append("FLOPs per token estimated from the parameter groups (within a few "
-                     "hundred FLOPs of base_train's count)")
+        if not count.flops_per_token:
+            notes.append("FLOPs per token estimated from the parameter groups (nanochat's own "
+                         "estimate_flops() was not available)")
     elif ratio > 0:
         basis, iterations = "target-param-data-ratio", target_tokens // total_batch
     else:
