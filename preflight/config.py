@@ -34,6 +34,18 @@ THRESHOLDS = {
 }
 TEXT_THRESHOLDS = {"depth_by_tokens"}
 SPEEDRUN_GPUS = 8
+DEFAULT_GPU_HOUR_PRICE = 3.0  # nanochat's README: "~$3/GPU/hr, an 8XH100 node is ~$24/hr"
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type for amounts (--gpu-hour-price): a number of at least 0."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -98,6 +110,10 @@ OPTIONS = (
             help="least entropy of such a blob (default: ini secrets_b64_min_entropy, else built-in)"),
     _option("--strict-warnings", where="check launch", action="store_true",
             help="turn every pre-flight warning into a failure (for CI)"),
+    _option("--gpu-hour-price", where="check launch", type=non_negative_float,
+            default=DEFAULT_GPU_HOUR_PRICE, metavar="USD",
+            help=f"price of one GPU-hour for the Time row's cost (default "
+                 f"${DEFAULT_GPU_HOUR_PRICE:g}, as nanochat's README reckons an 8xH100 node)"),
 )
 
 
@@ -175,6 +191,7 @@ class Settings:
     script: str = None            # launch script chosen on the command line
     nodes: int = 1                # nodes of a multi-node (Slurm) run
     nanochat_dir_given: bool = False  # --nanochat-dir was on the command line
+    gpu_hour_price: float = DEFAULT_GPU_HOUR_PRICE  # $ per GPU-hour for the Time row
 
     @property
     def gpus_given(self) -> bool:
@@ -240,4 +257,9 @@ def settings_from_args(args, **extra) -> Settings:
         nodes=get("nodes"), reports_dir=get("reports_dir"), thresholds=thresholds,
         secrets_rules=tuple(get("secrets_rules") or ()), secrets_baseline=get("secrets_baseline"),
         secrets_allow_ips=tuple(get("secrets_allow_ip") or ()), target_gpu=get("target_gpu"),
-        script=get("script"), **extra)
+        script=get("script"), **_given(gpu_hour_price=get("gpu_hour_price")), **extra)
+
+
+def _given(**values) -> dict:
+    """The keyword arguments whose value is set (the rest keep Settings' defaults)."""
+    return {k: v for k, v in values.items() if v is not None}

@@ -111,7 +111,8 @@ def _settings(config):
             secrets_baseline=Path(baseline) if baseline else None,
             secrets_allow_ips=tuple([*config.getini("secrets_allow_ips"),
                                      *(opt("secrets_allow_ip") or ())]),
-            target_gpu=opt("target_gpu"), script=opt("script"))
+            target_gpu=opt("target_gpu"), script=opt("script"),
+            gpu_hour_price=opt("gpu_hour_price"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings.secrets_baseline:

@@ -15,6 +15,9 @@ from preflight.hardware.gpus import parse_target
 from preflight.hardware.plan import HardwarePlan, plan_hardware
 from preflight.hardware.probe import probe, target_facts
 from preflight.hardware.runargs import run_args
+from preflight.hardware.timeplan import plan_time
+from preflight.launch.candidates import launch_environ
+from preflight.launch.lint import calls_of
 
 
 @pytest.fixture(scope="session")
@@ -59,4 +62,16 @@ def hardware_plan(settings, gpu_facts, hardware_params, hardware_run, summary) -
     plan = plan_hardware(settings, hardware_params, gpu_facts, hardware_run)
     summary.row("Hardware", plan.row_value(), plan.row_details(), plan.status)
     summary.facts["hardware"] = plan.as_dict()
+    return plan
+
+
+@pytest.fixture(scope="session")
+def time_plan(settings, sizing, horizon, hardware_plan, launch_plan, summary):
+    """The Time row: base training's wall time, GPU-hours and cost, and the launch's total."""
+    h, why_not = horizon
+    calls = calls_of(launch_plan[0], settings.checkout, launch_environ(settings))
+    plan = plan_time(settings, hardware_plan, h, calls, sizing.vocab_size, why_not)
+    summary.row("Time", plan.row_value(), plan.row_details(h, settings.gpu_hour_price) if h else
+                plan.why_not, "ok")
+    summary.facts["time"] = plan.as_dict()
     return plan

@@ -76,7 +76,8 @@ def horizon(settings, sizing, launch_plan, base_train_call, summary):
                 f"tokens{beside}")
     summary.facts["horizon"] = dict(
         where=where, depth=h.depth, iterations=h.iterations, total_batch_size=h.total_batch_size,
-        auto_batch=h.auto_batch, tokens=h.tokens, epochs=h.epochs, basis=h.basis,
+        auto_batch=h.auto_batch, tokens=h.tokens, flops_per_token=h.flops_per_token,
+        epochs=h.epochs, basis=h.basis,
         params=h.params, param_source=h.param_source, notes=h.notes,
         flags={k: str(v).replace(UNKNOWN, "$…") for k, v in h.flags.items()})
     return h, None

@@ -21,11 +21,6 @@ from preflight.sizing.params import count_params, model_shape
 _ERA_DEFAULTS = dict(depth=20, max_seq_len=2048, device_batch_size=32, num_iterations=-1,
                      target_flops=-1.0, aspect_ratio=64, head_dim=128, window_pattern="SSSL")
 
-# Planned speed when nothing better is known: an H100's dense bf16 peak at the 40% model-FLOPs
-# utilisation nanochat's dev/LOG.md reports for its d12-d26 runs (46% at best).
-H100_PEAK_FLOPS = 989.5e12
-DEFAULT_MFU = 0.40
-
 
 class HorizonError(ValueError):
     """The horizon cannot be computed from the call (a value known only at run time, bad values)."""
@@ -187,13 +182,3 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
         flags={dest: values[dest] for dest in sorted(parsed.given)},
         param_source=count.source, notes=notes)
 
-
-def tokens_per_second(horizon: Horizon, tokens_per_sec_per_gpu=None, gpus: int = 8) -> float:
-    """Planned training speed in tokens/s for the whole run (H100 at 40% MFU unless given)."""
-    per_gpu = tokens_per_sec_per_gpu or H100_PEAK_FLOPS * DEFAULT_MFU / horizon.flops_per_token
-    return per_gpu * max(1, gpus)
-
-
-def run_hours(horizon: Horizon, tokens_per_sec_per_gpu=None, gpus: int = 8) -> float:
-    """Wall-clock hours of base training at the planned speed."""
-    return horizon.tokens / tokens_per_second(horizon, tokens_per_sec_per_gpu, gpus) / 3600
