@@ -110,6 +110,13 @@ OPTIONS = (
             help="least entropy of such a blob (default: ini secrets_b64_min_entropy, else built-in)"),
     _option("--strict-warnings", where="check launch", action="store_true",
             help="turn every pre-flight warning into a failure (for CI)"),
+    _option("--stop-on-plateau", where="launch", action="store_true",
+            help="stop the run right after the next checkpoint once val bpb has not improved "
+                 "for --plateau-evals evaluations (offered only when the run saves checkpoints)"),
+    _option("--plateau-evals", where="launch", type=positive_int, default=3, metavar="N",
+            help="evaluations without improvement that make a plateau (default 3)"),
+    _option("--status-every", where="launch", type=non_negative_float, default=5.0,
+            metavar="MINUTES", help="minutes between the watch's status lines (default 5)"),
     _option("--gpu-hour-price", where="check launch", type=non_negative_float,
             default=DEFAULT_GPU_HOUR_PRICE, metavar="USD",
             help=f"price of one GPU-hour for the Time row's cost (default "

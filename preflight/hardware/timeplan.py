@@ -12,7 +12,15 @@ from preflight.sizing.horizon import HorizonError, horizon_from_call
 
 
 def hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.2g} s"
+
+
+def amount(value: float, unit: str = "") -> str:
+    """Money or GPU-hours: two decimals at most, two significant digits below 1."""
+    text = f"{value:,.0f}" if value >= 100 else f"{value:.2f}" if value >= 1 else f"{value:.2g}"
+    return f"${text}" if unit == "$" else text
 
 
 @dataclass
@@ -22,6 +30,7 @@ class TimePlan:
     gpu_note: str = ""              # which GPU was planned, when none was probed or given
     stages: list = field(default_factory=list)   # (stage label, TimeEstimate or None)
     measured: dict = None           # the probe's figures, when it ran (see probe_run)
+    processes: int = None           # processes the base training starts (torchrun's nproc)
 
     @property
     def total(self):
@@ -37,8 +46,8 @@ class TimePlan:
         if self.base is None:
             return "no estimate"
         b = self.base
-        return (f"~{hours(b.seconds)} base training, {b.gpu_hours:,.1f} GPU-h, "
-                f"~${b.cost:,.0f}" + (" (probe-measured)" if self.measured else ""))
+        return (f"~{hours(b.seconds)} base training, {amount(b.gpu_hours)} GPU-h, "
+                f"~{amount(b.cost, '$')}" + (" (probe-measured)" if self.measured else ""))
 
     def row_details(self, horizon, price: float) -> str:
         if self.base is None:
@@ -53,9 +62,9 @@ class TimePlan:
                      "(evaluation, CORE metric, sampling and saves come on top)")
         total = self.total
         if total and len(self.stages) > 1:
-            parts.append(f"whole launch: ~{hours(total[0])}, {total[1]:,.1f} GPU-h, "
-                         f"~${total[2]:,.0f} for the {len(self.stages) - len(self.not_estimated)} "
-                         "base-training stage(s)")
+            parts.append(f"whole launch: ~{hours(total[0])}, {amount(total[1])} GPU-h, "
+                         f"~{amount(total[2], '$')} for the "
+                         f"{len(self.stages) - len(self.not_estimated)} base-training stage(s)")
         if self.not_estimated:
             parts.append("not estimated: " + ", ".join(self.not_estimated))
         parts.append(f"at ${price:,.2f}/GPU-h (--gpu-hour-price)")
@@ -74,6 +83,7 @@ class TimePlan:
                 tokens_per_second=e.rate, price=e.price)
         total = self.total
         return dict(base=one(self.base), why_not=self.why_not, gpu_note=self.gpu_note,
+                    processes=self.processes,
                     stages=[dict(stage=label, estimate=one(e)) for label, e in self.stages],
                     total=dict(seconds=total[0], gpu_hours=total[1], cost=total[2]) if total else None,
                     not_estimated=self.not_estimated, measured=self.measured)
@@ -114,7 +124,7 @@ def plan_time(settings, plan, horizon, calls, vocab_size: int, why_no_horizon: s
             continue
         if first:  # the checklist's own horizon for the first base training
             result.stages.append((label, base))
-            first = False
+            result.processes, first = call.gpus, False
             continue
         try:
             h = horizon_from_call(call, settings.checkout, vocab_size, None,
