@@ -117,6 +117,14 @@ OPTIONS = (
             help="evaluations without improvement that make a plateau (default 3)"),
     _option("--status-every", where="launch", type=non_negative_float, default=5.0,
             metavar="MINUTES", help="minutes between the watch's status lines (default 5)"),
+    _option("--probe", where="check launch", action="store_true",
+            help="run the launch's base training for a few steps on the GPUs here (same flags, no "
+                 "evaluation, nothing saved): measured step time and peak memory; an "
+                 "out-of-memory error fails the hardware step with the batch that fits"),
+    _option("--probe-steps", where="check launch", type=positive_int, default=25, metavar="N",
+            help="steps the probe runs (default 25; nanochat times steps after the 10th)"),
+    _option("--probe-timeout", where="check launch", type=non_negative_float, default=900.0,
+            metavar="SECONDS", help="the longest one probe run may take (default 900)"),
     _option("--gpu-hour-price", where="check launch", type=non_negative_float,
             default=DEFAULT_GPU_HOUR_PRICE, metavar="USD",
             help=f"price of one GPU-hour for the Time row's cost (default "
@@ -199,6 +207,9 @@ class Settings:
     nodes: int = 1                # nodes of a multi-node (Slurm) run
     nanochat_dir_given: bool = False  # --nanochat-dir was on the command line
     gpu_hour_price: float = DEFAULT_GPU_HOUR_PRICE  # $ per GPU-hour for the Time row
+    probe: bool = False           # --probe: run the launch's training for a few steps here
+    probe_steps: int = 25
+    probe_timeout: float = 900.0  # seconds per probe process
 
     @property
     def gpus_given(self) -> bool:
@@ -264,7 +275,9 @@ def settings_from_args(args, **extra) -> Settings:
         nodes=get("nodes"), reports_dir=get("reports_dir"), thresholds=thresholds,
         secrets_rules=tuple(get("secrets_rules") or ()), secrets_baseline=get("secrets_baseline"),
         secrets_allow_ips=tuple(get("secrets_allow_ip") or ()), target_gpu=get("target_gpu"),
-        script=get("script"), **_given(gpu_hour_price=get("gpu_hour_price")), **extra)
+        script=get("script"), **_given(gpu_hour_price=get("gpu_hour_price"), probe=get("probe"),
+                                       probe_steps=get("probe_steps"),
+                                       probe_timeout=get("probe_timeout")), **extra)
 
 
 def _given(**values) -> dict:

@@ -11,6 +11,7 @@ Knobs (environment, so the checklist's flag lint does not see them):
   STANDIN_BROKEN_META_AT=N  the metadata of step N's checkpoint is cut short (as holynakamoto's)
   STANDIN_MIB_PER_SAMPLE=M  peak memory = 100 + M x device batch size MiB (default 10)
   STANDIN_MEMORY_MIB=L      a device batch whose peak exceeds L dies with CUDA's out-of-memory error
+  STANDIN_CRASH_AT_LAST=1   dies writing the last checkpoint's metadata, as holynakamoto 2b8fe93 does
 """
 import argparse
 import json
@@ -74,6 +75,8 @@ def save(step):
         meta = json.dumps({"step": step, "model_config": {"n_layer": args.depth}})
         with open(os.path.join(folder, f"meta_{step:06d}.json"), "w") as f:
             f.write(meta[:20] if step == broken_meta_at else meta)
+        if step == iterations and env("STANDIN_CRASH_AT_LAST"):
+            raise TypeError("Object of type dtype is not JSON serializable")
         log(f"Saved metadata to: {folder}/meta_{step:06d}.json")
     for r in range(world):  # every rank's optimizer shard (one process plays them all)
         with open(os.path.join(folder, f"optim_{step:06d}_rank{r}.pt"), "wb") as f:

@@ -69,3 +69,15 @@ def test_a_watched_run_without_stop_runs_to_the_end(workspace):
     assert proc.returncode == 0, out[-3000:]
     assert "has not improved for 3 evaluations" in out and "[watch] step " in out
     assert "stopped on a plateau" not in out
+
+
+def test_the_watch_compares_with_the_probes_speed(workspace):
+    proc = _launch(workspace, "--probe", "--probe-steps=15",
+                   saves="--save-every=25 --device-type=cpu")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    facts = json.loads((workspace.root / "reports" / "summary.json").read_text())["facts"]
+    journal = next((workspace.root / "reports").glob("run-*.jsonl"))
+    start = read_journal(journal)[0][0]["plan"]
+    assert start["tok_per_sec_source"] == "the probe"
+    assert start["tok_per_sec"] == facts["probe"]["tok_per_sec"] > 0

@@ -8,6 +8,7 @@ import pytest
 
 from preflight.checklist.settle import settle
 from preflight.checklist.warnings import HardwareWarning
+from preflight.hardware.probe_run import probe_verdict
 
 pytestmark = pytest.mark.summary_row("Hardware")
 
@@ -24,6 +25,10 @@ CHECKS = {  # the plan's finding -> the check's name
 @pytest.mark.parametrize("key", list(CHECKS), ids=list(CHECKS.values()))
 def test_hardware(hardware_plan, key):
     settle(hardware_plan.findings[key], HardwareWarning)
+
+
+def test_probe_run(probe_result, hardware_plan, time_plan):
+    settle(probe_verdict(probe_result, hardware_plan, time_plan.predicted), HardwareWarning)
 
 
 @pytest.mark.summary_row("Time")

@@ -14,6 +14,8 @@ from preflight.sizing.params import count_params, model_shape
 from preflight.hardware.gpus import parse_target
 from preflight.hardware.plan import HardwarePlan, plan_hardware
 from preflight.hardware.probe import probe, target_facts
+from preflight.checklist.fixtures import terminal_say
+from preflight.hardware.probe_run import ProbeSkip, probe_launch
 from preflight.hardware.runargs import run_args
 from preflight.hardware.timeplan import plan_time
 from preflight.launch.candidates import launch_environ
@@ -66,11 +68,34 @@ def hardware_plan(settings, gpu_facts, hardware_params, hardware_run, summary) -
 
 
 @pytest.fixture(scope="session")
-def time_plan(settings, sizing, horizon, hardware_plan, launch_plan, summary):
-    """The Time row: base training's wall time, GPU-hours and cost, and the launch's total."""
+def probe_result(pytestconfig, settings, hardware_plan, horizon, base_train_call, summary):
+    """--probe: (ProbeResult, None), or (None, why it did not run)."""
+    if not settings.probe:
+        return None, "not requested (--probe runs the launch's training for a few steps here)"
+    say = terminal_say(pytestconfig)
+
+    def progress(step):
+        if step.step % 5 == 0 or step.step == step.total - 1:
+            say(f"[preflight] probe: step {step.step}/{step.total}, dt {step.dt_ms:.0f} ms")
+
+    say(f"[preflight] probe: running the launch's base training for {settings.probe_steps} steps")
+    try:
+        result = probe_launch(settings, hardware_plan, horizon[0], base_train_call, progress)
+    except ProbeSkip as exc:
+        summary.facts["probe"] = dict(skipped=str(exc))
+        return None, str(exc)
+    summary.facts["probe"] = result.as_dict()
+    return result, None
+
+
+@pytest.fixture(scope="session")
+def time_plan(settings, sizing, horizon, hardware_plan, launch_plan, probe_result, summary):
+    """The Time row: base training's wall time, GPU-hours and cost (measured by the probe when
+    it ran), and the launch's total."""
     h, why_not = horizon
     calls = calls_of(launch_plan[0], settings.checkout, launch_environ(settings))
-    plan = plan_time(settings, hardware_plan, h, calls, sizing.vocab_size, why_not)
+    plan = plan_time(settings, hardware_plan, h, calls, sizing.vocab_size, why_not,
+                     probe=probe_result[0])
     summary.row("Time", plan.row_value(), plan.row_details(h, settings.gpu_hour_price) if h else
                 plan.why_not, "ok")
     summary.facts["time"] = plan.as_dict()

@@ -89,6 +89,7 @@ class TimeEstimate:
     rate: float            # tokens per second, all ranks
     borrowed: str = ""     # the GPU whose constant stands in, when this one has none of its own
     price: float = 0.0     # per GPU-hour
+    measured: bool = False  # from the probe's step time, not from FLOPs
 
     @property
     def gpu_hours(self) -> float:
@@ -99,6 +100,8 @@ class TimeEstimate:
         return self.gpu_hours * self.price
 
     def basis(self) -> str:
+        if self.measured:
+            return f"{self.ranks}x {self.gpu}, the probe's measured step time"
         how = f"{self.utilisation:.1%} of the dense {self.precision} peak"
         if self.borrowed:
             how += f", {self.borrowed}'s measured figure (none measured on {self.gpu})"
