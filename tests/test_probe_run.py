@@ -53,6 +53,9 @@ def test_probe_measures_the_step_time_and_refines_the_time_row(workspace):
     time = run.summary["facts"]["time"]
     assert time["base"]["seconds"] == pytest.approx(500 * 0.05)  # 500 iterations x its step
     assert _row(run, "Time")["value"] == "~25 s base training on the CPU (probe-measured)"
+    hardware = _row(run, "Hardware")["details"]
+    assert "probe ran 15 steps on 1 cpu process(es) at --device-batch-size 8: 0.05 s per step" in hardware
+    assert "peak memory per rank 0.2 GiB (estimated " in hardware
     # nothing left behind: no scratch base dir, no checkpoint of the probe
     assert not list(workspace.base.glob(".preflight-probe-*"))
     assert not (workspace.base / "base_checkpoints").exists()

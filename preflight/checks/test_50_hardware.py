@@ -8,7 +8,6 @@ import pytest
 
 from preflight.checklist.settle import settle
 from preflight.checklist.warnings import HardwareWarning
-from preflight.hardware.probe_run import probe_verdict
 
 pytestmark = pytest.mark.summary_row("Hardware")
 
@@ -27,8 +26,8 @@ def test_hardware(hardware_plan, key):
     settle(hardware_plan.findings[key], HardwareWarning)
 
 
-def test_probe_run(probe_result, hardware_plan, time_plan):
-    settle(probe_verdict(probe_result, hardware_plan, time_plan.predicted), HardwareWarning)
+def test_probe_run(probe_check):
+    settle(probe_check, HardwareWarning)
 
 
 @pytest.mark.summary_row("Time")

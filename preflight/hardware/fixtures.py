@@ -15,7 +15,7 @@ from preflight.hardware.gpus import parse_target
 from preflight.hardware.plan import HardwarePlan, plan_hardware
 from preflight.hardware.probe import probe, target_facts
 from preflight.checklist.fixtures import terminal_say
-from preflight.hardware.probe_run import ProbeSkip, probe_launch
+from preflight.hardware.probe_run import ProbeSkip, probe_launch, probe_verdict
 from preflight.hardware.runargs import run_args
 from preflight.hardware.timeplan import plan_time
 from preflight.launch.candidates import launch_environ
@@ -100,3 +100,14 @@ def time_plan(settings, sizing, horizon, hardware_plan, launch_plan, probe_resul
                 plan.why_not, "ok")
     summary.facts["time"] = plan.as_dict()
     return plan
+
+
+@pytest.fixture(scope="session")
+def probe_check(probe_result, hardware_plan, time_plan, summary):
+    """The probe's Finding (its step time against the Time row's prediction); what it measured
+    also goes into the Hardware row."""
+    finding = probe_verdict(probe_result, hardware_plan, time_plan.predicted)
+    row = summary.rows.get("Hardware")
+    if row is not None and probe_result[0] is not None and finding.status != "fail":
+        summary.row("Hardware", row.value, f"{row.details}; {finding.message}", finding.status)
+    return finding

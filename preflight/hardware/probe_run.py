@@ -348,7 +348,7 @@ def probe_finding(result: ProbeResult, plan, predicted_step: float = None):
              f"{result.planned_batch}: {first.step_seconds:.3g} s per step"]
     if predicted_step:
         parts[-1] += f" (predicted {predicted_step:.3g} s, {first.step_seconds / predicted_step - 1:+.0%})"
-    parts.append(f"{first.tok_per_sec:,} tok/s")
+    parts.append(f"{first.tok_per_sec:,.0f} tok/s")
     if first.peak_mib:
         estimate = plan.estimate.peak_allocated / 2**20
         parts.append(f"peak memory per rank {_gib(first.peak_mib)} (estimated {_gib(estimate)}, "
