@@ -141,3 +141,45 @@ def test_real_checkouts_give_the_flops_their_base_train_prints(name):
     count, reason = meta_count(checkout, model_shape(checkout, 4, 4096, 256, **extra))
     assert reason is None, reason
     assert count.flops_per_token == pytest.approx(PRINTED_FLOPS[name], rel=1e-6)
+
+# ----------------------------------------------------------------------------------------------
+# A whole checklist run: torch is imported once, in the one worker, and not in the checklist.
+
+GUARD = '''
+import json, os, sys
+STARTED = []
+
+def pytest_configure(config):
+    from preflight.sizing import meta_worker
+    start = meta_worker.MetaWorker.start
+
+    def counting(self):
+        before = self.proc
+        start(self)
+        if before is None and self.proc is not None:
+            STARTED.append(self.proc.pid)
+
+    meta_worker.MetaWorker.start = counting
+
+def pytest_sessionfinish(session):
+    with open(os.environ["TORCH_GUARD_OUT"], "w") as f:
+        json.dump(dict(torch="torch" in sys.modules, workers=len(STARTED)), f)
+'''
+
+
+@pytest.mark.parametrize("with_model", [False, True], ids=["stand-in", "gpt.py"])
+def test_a_checklist_run_imports_torch_at_most_once(workspace, tmp_path, with_model):
+    import json
+    from standin_models import HEAD_GPT
+    from workspaces import run_checklist
+    if with_model:
+        (workspace.checkout / "nanochat" / "gpt.py").write_text(HEAD_GPT)
+    (tmp_path / "torchguard.py").write_text(GUARD)
+    out = tmp_path / "guard.json"
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "TORCH_GUARD_OUT": str(out)}
+    run = run_checklist(workspace, "-p", "torchguard", env_extra=env)
+    assert run.code == 0, run.output[-3000:]
+    seen = json.loads(out.read_text())
+    assert seen == dict(torch=False, workers=1 if with_model else 0)
+    assert ("meta-device" in run.summary["facts"]["sizing"]["params_source"]) == with_model

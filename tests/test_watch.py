@@ -301,3 +301,15 @@ def test_slowdown_of_a_real_process(tmp_path, capsys):
     assert code == 0
     assert [s for s in said if "below the run's first steps" in s][0].startswith(
         "[watch] WARNING: step ")
+
+
+def test_a_second_base_training_in_the_same_launch_starts_afresh(tmp_path):
+    """A script may train twice (or resume): the second run is judged on its own evaluations."""
+    def warnings(*eras):
+        watch, said = _watch(tmp_path / "-".join(eras), plateau_evals=2)
+        for era in eras:
+            _feed(watch, era)
+        return [s for s in said if "WARNING" in s]
+
+    assert warnings("head", "feb") == warnings("head") + warnings("feb")
+    assert warnings("feb", "head") == warnings("feb") + warnings("head")

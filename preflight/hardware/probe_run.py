@@ -29,9 +29,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from preflight.checklist.finding import Finding
 from preflight.hardware.memory import batch_sizes_allowed
+from preflight.launch.candidates import launch_environ
 from preflight.launch.nanolog import OutOfMemory, PeakMemory, Step, parse_line
 from preflight.readers.argparse_reader import UNKNOWN
+from preflight.sizing.horizon import base_train_spec
 
 WARMUP_STEPS = 10       # nanochat leaves steps 0-10 out of its timing (compilation, warm-up)
 RETRIES = 3             # smaller device batches tried after an out-of-memory error
@@ -297,8 +300,6 @@ def probe_launch(settings, plan, horizon, call, progress=None) -> ProbeResult:
         raise ProbeSkip(f"the plan needs {settings.gpus} GPUs, {plan.facts.count} are here")
     else:
         device, processes = "cuda", settings.gpus
-    from preflight.launch.candidates import launch_environ
-    from preflight.sizing.horizon import base_train_spec
     return probe(call, settings.checkout, base_train_spec(settings.checkout),
                  base_dir=settings.base_dir, env=launch_environ(settings), processes=processes,
                  device=device or "cuda", steps=settings.probe_steps,
@@ -306,10 +307,9 @@ def probe_launch(settings, plan, horizon, call, progress=None) -> ProbeResult:
                  seq_len=horizon.max_seq_len, timeout=settings.probe_timeout, progress=progress)
 
 
-def probe_verdict(probe_result: tuple, plan, predicted=None):
+def probe_verdict(probe_result: tuple, plan, predicted=None) -> Finding:
     """The probe check's Finding: skipped (and why), or what the probe found; `predicted` is the
     Time row's FLOPs estimate of the whole run (its time per step is compared)."""
-    from preflight.checklist.finding import Finding
     result, why_not = probe_result
     if result is None:
         return Finding("skip", f"probe: {why_not}")
@@ -321,9 +321,8 @@ def _gib(mib: float) -> str:
     return f"{mib / 1024:.1f} GiB"
 
 
-def probe_finding(result: ProbeResult, plan, predicted_step: float = None):
-    """The hardware step's verdict on the probe (a Finding)."""
-    from preflight.checklist.finding import Finding
+def probe_finding(result: ProbeResult, plan, predicted_step: float = None) -> Finding:
+    """The hardware step's verdict on a probe that ran."""
     first, where = result.first, f"{result.processes} {result.device} process(es)"
     if first.oom:
         if result.fits:

@@ -76,17 +76,30 @@ class Watch:
         self.plan, self.journal, self.say, self.clock = plan, Path(journal), say, clock
         self.start = clock()
         self.last_status = self.start
+        self.stopping = None         # the checkpoint step the run was stopped after
+        self._fresh(plan.iterations, plan.tok_per_sec, plan.tok_per_sec_source)
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        self._log("start", plan=asdict(self.plan))
+
+    def _fresh(self, iterations, tok_per_sec, source) -> None:
+        """The state of one base training (a script may run several, one after the other)."""
+        self.iterations, self.expected = iterations, (tok_per_sec, source)
         self.steps = []              # recent Step events (timed steps only)
-        self.last_step = None
+        self.last_step = self.last_val = None
         self.best = None             # (bpb, step)
         self.since_best = 0
         self.plateau_at = None       # step of the eval that completed a plateau
-        self.slow = False
+        self.slow = self.diverged = False
         self.baseline = None         # the run's own first speed, when nothing better is known
         self.saves = {}              # step -> folder of its files
-        self.stopping = None         # the checkpoint step the run was stopped after
-        self.journal.parent.mkdir(parents=True, exist_ok=True)
-        self._log("start", plan=asdict(self.plan))
+
+    def _new_run(self, step: int) -> None:
+        """A step number going back means the next base training started (or a resumed one):
+        the plan's horizon and speed were the first one's."""
+        latest = max(self.last_step.step if self.last_step else -1, self.last_val or -1)
+        if step < latest:
+            self._log("new_run", step=step)
+            self._fresh(None, None, "")
 
     def _log(self, event: str, **fields) -> None:
         record = dict(t=round(self.clock() - self.start, 3), event=event, **fields)
@@ -119,10 +132,12 @@ class Watch:
         return stop
 
     def _step(self, s: Step) -> bool:
+        self._new_run(s.step)
         self.last_step = s
         self._log("step", step=s.step, total=s.total, loss=None if math.isnan(s.loss) else s.loss,
                   dt_ms=s.dt_ms, tok_per_sec=s.tok_per_sec, mfu=s.mfu)
-        if math.isnan(s.loss):
+        if math.isnan(s.loss) and not self.diverged:
+            self.diverged = True
             self._warn("nan", f"step {s.step}: the loss is nan; the run has diverged")
         if s.step > WARMUP_STEPS:
             self.steps = (self.steps + [s])[-SPEED_WINDOW:]
@@ -133,7 +148,7 @@ class Watch:
         if len(self.steps) < SPEED_WINDOW:
             return
         now = statistics.median(s.tok_per_sec for s in self.steps)
-        expected, source = self.plan.tok_per_sec, self.plan.tok_per_sec_source
+        expected, source = self.expected
         if not expected:
             self.baseline = self.baseline or now
             expected, source = self.baseline, "the run's first steps"
@@ -148,6 +163,8 @@ class Watch:
             self._log("speed_recovered", step=self.steps[-1].step, tok_per_sec=now)
 
     def _val(self, v: Val) -> None:
+        self._new_run(v.step)
+        self.last_val = v.step
         self._log("val", step=v.step, bpb=None if math.isnan(v.bpb) else v.bpb)
         if self.best is None or v.bpb < self.best[0]:
             self.best, self.since_best = (v.bpb, v.step), 0
@@ -191,20 +208,19 @@ class Watch:
         self.last_status = now = self.clock()
         elapsed = now - self.start
         plan, s = self.plan, self.last_step
+        total = (self.iterations or s.total) if s is not None else None
         parts = []
         if s is None:
             parts.append("no step yet")
         else:
-            total = plan.iterations or s.total
             parts.append(f"step {s.step:,}/{total:,} ({s.step / total:.0%})" if total else
                          f"step {s.step:,}")
         parts.append(f"{_duration(elapsed)} elapsed")
-        if self.steps and s is not None and (plan.iterations or s.total):
+        if self.steps and total:
             dt = statistics.median(x.dt_ms for x in self.steps) / 1000
-            parts.append(f"ETA {_duration(((plan.iterations or s.total) - s.step) * dt)}")
-            rate = statistics.median(x.tok_per_sec for x in self.steps)
-            parts.append(f"{_rate(rate)} tok/s" + (f" ({plan.tok_per_sec_source} "
-                         f"{_rate(plan.tok_per_sec)})" if plan.tok_per_sec else ""))
+            parts.append(f"ETA {_duration((total - s.step) * dt)}")
+            rate, (expected, source) = statistics.median(x.tok_per_sec for x in self.steps), self.expected
+            parts.append(f"{_rate(rate)} tok/s" + (f" ({source} {_rate(expected)})" if expected else ""))
         if self.best is not None:
             parts.append(f"val bpb best {self.best[0]:.4f} at step {self.best[1]:,}")
         if plan.price:
