@@ -21,12 +21,13 @@ python -u -m scripts.base_train --depth=4 --num-iterations=200 --eval-every=10 \
 """
 
 
-def _launch(ws, *args, saves="--save-every=25", **knobs):
+def _launch(ws, *args, saves="--save-every=25", step_seconds=0.02, **knobs):
     shutil.copy(STANDIN, ws.checkout / "scripts" / "base_train.py")
     script = ws.checkout / "runs" / "speedrun.sh"
     script.parent.mkdir(exist_ok=True)
     script.write_text(SCRIPT.format(saves=saves))
-    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(ws.root / "cache"), STANDIN_STEP_SECONDS="0.02",
+    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(ws.root / "cache"),
+               STANDIN_STEP_SECONDS=str(step_seconds),
                **{f"STANDIN_{k.upper()}": str(v) for k, v in knobs.items()})
     env.pop("NANOCHAT_BASE_DIR", None)
     cmd = [sys.executable, str(ROOT / "launch.py"), f"--base-dir={ws.base}",
@@ -64,7 +65,7 @@ def test_stop_on_plateau_is_refused_where_nothing_is_saved(workspace):
 
 
 def test_a_watched_run_without_stop_runs_to_the_end(workspace):
-    proc = _launch(workspace, "--status-every=0", plateau_at=5)
+    proc = _launch(workspace, "--status-every=0", step_seconds=0.005, plateau_at=5)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert "has not improved for 3 evaluations" in out and "[watch] step " in out
@@ -72,7 +73,7 @@ def test_a_watched_run_without_stop_runs_to_the_end(workspace):
 
 
 def test_the_watch_compares_with_the_probes_speed(workspace):
-    proc = _launch(workspace, "--probe", "--probe-steps=15",
+    proc = _launch(workspace, "--probe", "--probe-steps=15", step_seconds=0.005,
                    saves="--save-every=25 --device-type=cpu")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]

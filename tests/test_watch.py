@@ -249,17 +249,17 @@ def test_real_sigterm_run_kept_its_checkpoints_in_the_journal(tmp_path):
 # ----------------------------------------------------------------------------------------------
 # --stop-on-plateau on a real process with real signals.
 
-def _standin_run(tmp_path, stop, **knobs):
+def _standin_run(tmp_path, stop, iterations=200, step_seconds=0.02, **knobs):
     checkout = tmp_path / "nanochat"
     (checkout / "scripts").mkdir(parents=True)
     shutil.copy(STANDIN, checkout / "scripts" / "base_train.py")
     base = tmp_path / "base"
-    env = dict(os.environ, NANOCHAT_BASE_DIR=str(base), STANDIN_STEP_SECONDS="0.02",
+    env = dict(os.environ, NANOCHAT_BASE_DIR=str(base), STANDIN_STEP_SECONDS=str(step_seconds),
                **{f"STANDIN_{k.upper()}": str(v) for k, v in knobs.items()})
-    argv = [sys.executable, "-u", "scripts/base_train.py", "--depth=4", "--num-iterations=200",
+    argv = [sys.executable, "-u", "scripts/base_train.py", "--depth=4", f"--num-iterations={iterations}",
             "--eval-every=10", "--save-every=25", "--device-batch-size=4", "--max-seq-len=64"]
     said = []
-    watch = Watch(WatchPlan(iterations=200, stop_on_plateau=stop, plateau_evals=3),
+    watch = Watch(WatchPlan(iterations=iterations, stop_on_plateau=stop, plateau_evals=3),
                   tmp_path / "reports" / "run.jsonl", say=said.append)
     code = run_logged(argv, checkout, tmp_path / "reports" / "launch.log", env, watch=watch)
     log = (tmp_path / "reports" / "launch.log").read_text()
@@ -282,7 +282,8 @@ def test_stop_on_plateau_stops_right_after_the_next_checkpoint(tmp_path, capsys)
 
 
 def test_without_stop_on_plateau_the_run_goes_on(tmp_path, capsys):
-    code, watch, said, printed, folder = _standin_run(tmp_path, False, plateau_at=5)
+    code, watch, said, printed, folder = _standin_run(tmp_path, False, step_seconds=0.01,
+                                                      plateau_at=5)
     assert code == 0 and max(printed) == 199 and watch.stopping is None
     assert any("has not improved for 3 evaluations" in s for s in said)
 
@@ -297,7 +298,8 @@ def test_a_broken_checkpoint_is_not_stopped_on(tmp_path, capsys):
 
 
 def test_slowdown_of_a_real_process(tmp_path, capsys):
-    code, watch, said, printed, folder = _standin_run(tmp_path, False, slow_from=60)
+    code, watch, said, printed, folder = _standin_run(tmp_path, False, iterations=100,
+                                                      step_seconds=0.01, slow_from=40)
     assert code == 0
     assert [s for s in said if "below the run's first steps" in s][0].startswith(
         "[watch] WARNING: step ")
