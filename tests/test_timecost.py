@@ -135,3 +135,31 @@ def test_time_row_of_a_checklist_run(workspace):
     row = _time_row(run)
     assert row["status"] == "ok" and "base training" in row["value"] and "$2.50/GPU-h" in row["details"]
     assert re.search(r"on 2x H100-80GB, 49\.6% of the dense bf16 peak", row["details"])
+
+
+def test_whole_launch_total_sums_its_base_trainings(workspace):
+    script = workspace.checkout / "runs" / "speedrun.sh"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text("#!/usr/bin/env bash\nset -euo pipefail\n"
+                      "torchrun --standalone --nproc_per_node=2 -m scripts.base_train -- --depth=4 "
+                      "--num-iterations=300 --save-every=100\n"
+                      "torchrun --standalone --nproc_per_node=2 -m scripts.base_train -- --depth=6 "
+                      "--num-iterations=200 --fp8 --save-every=100\n"
+                      "torchrun --standalone --nproc_per_node=2 -m scripts.chat_sft -- --run=x\n")
+    (workspace.checkout / "scripts" / "chat_sft.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\np.add_argument('--run')\np.parse_args()\n")
+    run = run_checklist(workspace, "--target-gpu=H100")
+    assert run.code == 0, run.output[-3000:]
+    time = run.summary["facts"]["time"]
+    from preflight.checkout import load_checkout as load
+    second = horizon_from_call(["--depth=6", "--num-iterations=200", "--fp8"],
+                               load(workspace.checkout), run.summary["facts"]["sizing"]["vocab_size"],
+                               None)
+    u = speed.UTILISATION
+    first_s = time["base"]["seconds"]
+    second_s = second.tokens * second.flops_per_token / (2 * 1978.9e12 * u[("H100-80GB", "fp8")])
+    assert [s["estimate"] is not None for s in time["stages"]] == [True, True, False]
+    assert time["stages"][1]["estimate"]["seconds"] == pytest.approx(second_s)
+    assert time["total"]["seconds"] == pytest.approx(first_s + second_s)
+    assert time["not_estimated"] == ["line 5 scripts.chat_sft"]
+    assert "not estimated: line 5 scripts.chat_sft" in _time_row(run)["details"]

@@ -96,8 +96,7 @@ def time_plan(settings, sizing, horizon, hardware_plan, launch_plan, probe_resul
     calls = calls_of(launch_plan[0], settings.checkout, launch_environ(settings))
     plan = plan_time(settings, hardware_plan, h, calls, sizing.vocab_size, why_not,
                      probe=probe_result[0])
-    summary.row("Time", plan.row_value(), plan.row_details(h, settings.gpu_hour_price) if h else
-                plan.why_not, "ok")
+    summary.row("Time", plan.row_value(), plan.row_details(h) if h else plan.why_not, "ok")
     summary.facts["time"] = plan.as_dict()
     return plan
 

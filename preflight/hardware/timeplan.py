@@ -53,7 +53,7 @@ class TimePlan:
         return (f"~{hours(b.seconds)} base training, {amount(b.gpu_hours)} GPU-h, "
                 f"~{amount(b.cost, '$')}" + (" (probe-measured)" if self.measured else ""))
 
-    def row_details(self, horizon, price: float) -> str:
+    def row_details(self, horizon) -> str:
         if self.base is None:
             return self.why_not
         b = self.base
@@ -72,8 +72,8 @@ class TimePlan:
                          f"{len(self.stages) - len(self.not_estimated)} base-training stage(s)")
         if self.not_estimated:
             parts.append("not estimated: " + ", ".join(self.not_estimated))
-        if b.price or not b.measured:
-            parts.append(f"at ${price:,.2f}/GPU-h (--gpu-hour-price)")
+        if b.gpu not in ("CPU", "MPS"):
+            parts.append(f"at ${b.price:,.2f}/GPU-h (--gpu-hour-price)")
         return "; ".join(parts)
 
     def finding(self) -> Finding:
@@ -89,8 +89,7 @@ class TimePlan:
                 tokens_per_second=e.rate, price=e.price)
         total = self.total
         return dict(base=one(self.base), predicted=one(self.predicted), why_not=self.why_not,
-                    gpu_note=self.gpu_note,
-                    processes=self.processes,
+                    gpu_note=self.gpu_note, processes=self.processes,
                     stages=[dict(stage=label, estimate=one(e)) for label, e in self.stages],
                     total=dict(seconds=total[0], gpu_hours=total[1], cost=total[2]) if total else None,
                     not_estimated=self.not_estimated, measured=self.measured)
