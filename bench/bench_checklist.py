@@ -13,7 +13,7 @@ one run measures:
   full   `pytest checks` end to end (every step, also after a failure), cold and warm, with the
          time of each step (from junit.xml: setup, call and teardown of its checks, so a session
          fixture counts where it is first used) and the fixed overhead: the cold checklist minus
-         the cold pass, which no checklist can skip.
+         the cold pass (measured alone just before it), which no checklist can skip.
 and prints the times and their ratios to the floor (machines here are noisy: compare ratios, and
 use --repeat N on a shared machine: each cold measurement is then the fastest of N).
 """
@@ -21,6 +21,7 @@ use --repeat N on a shared machine: each cold measurement is then the fastest of
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -155,19 +156,25 @@ def main():
         steps["start, collection, reports"] = t - sum(steps.values())
         return t, steps, proc.returncode
 
-    runs = {}
+    runs, overheads = {}, []
     for label in ("cold", "warm"):
         tries = []
         for _ in range(args.repeat if label == "cold" else 1):
-            if label == "cold":
+            if label == "cold":  # the pass alone just before, so each pair sees the same load
+                shutil.rmtree(cache, ignore_errors=True)
+                alone, _ = timed(lambda: pass_for_settings(settings, shards))
                 shutil.rmtree(folder / "cache-full", ignore_errors=True)
             tries.append(full_run())
+            if label == "cold":
+                overheads.append(tries[-1][0] - alone)
         t, steps, code = min(tries, key=lambda r: r[0])
         runs[label] = t, steps
         status = "all green" if code == 0 else f"exit {code}: some checks fail"
         print(f"full checklist {label} ({status}): {t:6.2f} s  ratio to floor {t / floor:.2f}x, "
               f"to the cold pass {t / cold:.2f}x")
-    print(f"fixed overhead, cold (full checklist - cold pass): {runs['cold'][0] - cold:.2f} s")
+    print(f"fixed overhead, cold (full checklist - the cold pass measured just before it): "
+          f"median {statistics.median(overheads):.2f} s of "
+          f"{', '.join(f'{o:.2f}' for o in overheads)}")
     print("\nper step (s)                    cold    warm")
     for step in dict.fromkeys([*runs["cold"][1], *runs["warm"][1]]):
         print(f"  {step:28s} {runs['cold'][1].get(step, 0):7.2f} {runs['warm'][1].get(step, 0):7.2f}")
