@@ -1,5 +1,5 @@
-"""`preflight`: the checklist (`check`), the launcher (`launch`), and single steps on their own
-(`info`, `dedup`, `scan`, `sanitize`, `gpus`)."""
+"""`preflight`: the checklist (`check`), the launcher (`launch`), single steps on their own
+(`info`, `dedup`, `scan`, `sanitize`, `gpus`), and the report of a watched run (`run-report`)."""
 
 import argparse
 import sys
@@ -25,6 +25,7 @@ PASS_THROUGH = {"check": cmd_check, "launch": cmd_launch}
 def build_parser() -> argparse.ArgumentParser:
     from preflight.data.cli import add_dedup_parser, add_info_parser
     from preflight.hardware.cli import add_gpus_parser
+    from preflight.launch.runreport import add_run_report_parser
     from preflight.secrets.cli import add_scan_parsers
     parser = argparse.ArgumentParser(prog="preflight", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_dedup_parser(sub)
     add_scan_parsers(sub)
     add_gpus_parser(sub)
+    add_run_report_parser(sub)
     return parser
 
 

@@ -48,6 +48,18 @@ THRESHOLDS = {
 }
 TEXT_THRESHOLDS = {"depth_by_tokens"}
 SPEEDRUN_GPUS = 8
+DEFAULT_GPU_HOUR_PRICE = 3.0  # nanochat's README: "~$3/GPU/hr, an 8XH100 node is ~$24/hr"
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type for amounts (--gpu-hour-price): a number of at least 0."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -117,6 +129,25 @@ OPTIONS = (
             help="least entropy of such a blob (default: ini secrets_b64_min_entropy, else built-in)"),
     _option("--strict-warnings", where="check launch", action="store_true",
             help="turn every pre-flight warning into a failure (for CI)"),
+    _option("--stop-on-plateau", where="launch", action="store_true",
+            help="stop the run right after the next checkpoint once val bpb has not improved "
+                 "for --plateau-evals evaluations (offered only when the run saves checkpoints)"),
+    _option("--plateau-evals", where="launch", type=positive_int, default=3, metavar="N",
+            help="evaluations without improvement that make a plateau (default 3)"),
+    _option("--status-every", where="launch", type=non_negative_float, default=5.0,
+            metavar="MINUTES", help="minutes between the watch's status lines (default 5)"),
+    _option("--probe", where="check launch", action="store_true",
+            help="run the launch's base training for a few steps on the GPUs here (same flags, no "
+                 "evaluation, nothing saved): measured step time and peak memory; an "
+                 "out-of-memory error fails the hardware step with the batch that fits"),
+    _option("--probe-steps", where="check launch", type=positive_int, default=25, metavar="N",
+            help="steps the probe runs (default 25; nanochat times steps after the 10th)"),
+    _option("--probe-timeout", where="check launch", type=non_negative_float, default=900.0,
+            metavar="SECONDS", help="the longest one probe run may take (default 900)"),
+    _option("--gpu-hour-price", where="check launch", type=non_negative_float,
+            default=DEFAULT_GPU_HOUR_PRICE, metavar="USD",
+            help=f"price of one GPU-hour for the Time row's cost (default "
+                 f"${DEFAULT_GPU_HOUR_PRICE:g}, as nanochat's README reckons an 8xH100 node)"),
 )
 
 
@@ -194,6 +225,10 @@ class Settings:
     script: str = None            # launch script chosen on the command line
     nodes: int = 1                # nodes of a multi-node (Slurm) run
     nanochat_dir_given: bool = False  # --nanochat-dir was on the command line
+    gpu_hour_price: float = DEFAULT_GPU_HOUR_PRICE  # $ per GPU-hour for the Time row
+    probe: bool = False           # --probe: run the launch's training for a few steps here
+    probe_steps: int = 25
+    probe_timeout: float = 900.0  # seconds per probe process
 
     @property
     def gpus_given(self) -> bool:
@@ -208,7 +243,7 @@ class Settings:
         if self.target_gpu:
             return SPEEDRUN_GPUS
         from preflight.hardware.probe import probe
-        return probe(with_torch=False).count or SPEEDRUN_GPUS
+        return probe().count or SPEEDRUN_GPUS
 
     @property
     def ranks(self) -> int:
@@ -264,4 +299,11 @@ def settings_from_args(args, **extra) -> Settings:
         nodes=get("nodes"), reports_dir=get("reports_dir"), thresholds=thresholds,
         secrets_rules=tuple(get("secrets_rules") or ()), secrets_baseline=get("secrets_baseline"),
         secrets_allow_ips=tuple(get("secrets_allow_ip") or ()), target_gpu=get("target_gpu"),
-        script=get("script"), **extra)
+        script=get("script"), **_given(gpu_hour_price=get("gpu_hour_price"), probe=get("probe"),
+                                       probe_steps=get("probe_steps"),
+                                       probe_timeout=get("probe_timeout")), **extra)
+
+
+def _given(**values) -> dict:
+    """The keyword arguments whose value is set (the rest keep Settings' defaults)."""
+    return {k: v for k, v in values.items() if v is not None}

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import subprocess
 import sys
 
 import pytest
@@ -133,3 +134,23 @@ def test_gpus_json_with_probe(capsys):
     data = json.loads(out)
     assert code == 0 and {"H100-80GB", "H200", "T4"} <= {row["name"] for row in data["table"]}
     assert "source" in data["probe"] and "count" in data["probe"]
+
+
+def test_probe_without_a_gpu_does_not_import_torch():
+    """Importing torch costs seconds; on a machine with no GPU driver nothing needs it."""
+    code = ("import sys; sys.modules['pynvml'] = None\n"
+            "from preflight.hardware.probe import _gpu_driver_present, probe\n"
+            "facts = probe()\n"
+            "print(_gpu_driver_present(), facts.count, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    driver, count, imported = out.stdout.split()
+    if driver == "True":
+        pytest.skip("this machine has a GPU driver: torch is the probe's fallback here")
+    assert (count, imported) == ("0", "False")
+
+
+def test_torch_versions_read_without_importing_it():
+    import torch
+    from preflight.hardware.probe import _torch_versions
+    assert _torch_versions() == dict(torch_version=torch.__version__,
+                                     torch_cuda_version=torch.version.cuda or "")

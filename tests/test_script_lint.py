@@ -15,6 +15,7 @@ from preflight.readers.bash_reader import Shell, read_commands
 from preflight.checkout import load_checkout
 from preflight.launch.lint_calls import parse_command
 from preflight.launch.lint import find_calls, lint_command, lint_script, looks_offline
+from preflight.sizing.horizon import horizon_from_call
 
 NC = Path(os.environ.get("NANOCHAT_CHECKOUTS", "/nonexistent"))
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -224,7 +225,14 @@ def test_no_set_e_and_lost_pipe_status(ws):
 def test_save_every_on_long_runs(ws, cache):
     no_saves = CLEAN.replace(" --save-every=500", "").replace("--depth=12", "--depth=24")
     slow = lint(ws, no_saves, tokens_per_sec_per_gpu=None, cache_dir=cache)
-    assert kinds(slow) == ["no-save-every"] and "H100 at 40% MFU" in slow[0].message
+    assert kinds(slow) == ["no-save-every"]
+    # the validated speed model (speed.py): tokens x FLOPs / (8 x H100's dense fp8 peak x its fit)
+    h = horizon_from_call(["--depth=24", "--fp8"], ws["checkout"], ws["checkout"].era.default_vocab,
+                          None, cache_dir=cache)
+    from preflight.hardware.speed import UTILISATION
+    hours = h.tokens * h.flops_per_token / (8 * 1978.9e12 * UTILISATION[("H100-80GB", "fp8")]) / 3600
+    assert f"runs ~{hours:.1f} h ({h.tokens / 1e9:.2f}B tokens" in slow[0].message
+    assert "on 8x H100-80GB, 29.5% of the dense fp8 peak" in slow[0].message
     assert lint(ws, CLEAN, tokens_per_sec_per_gpu=None, cache_dir=cache) == []
     assert lint(ws, no_saves, tokens_per_sec_per_gpu=1e9, cache_dir=cache) == []
 

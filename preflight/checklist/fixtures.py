@@ -37,3 +37,15 @@ def progress_writer(config, label: str):
             terminal.write_line(f"[preflight] {label}: {done}/{total} shards ({name})")
 
     return progress
+
+
+def terminal_say(config):
+    """A function that prints a line on the real terminal, also while pytest captures output."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    terminal = config.pluginmanager.getplugin("terminalreporter")
+
+    def say(text: str):
+        with capman.global_and_fixture_disabled():
+            terminal.write_line(text)
+
+    return say

@@ -137,7 +137,9 @@ def _settings(config):
             secrets_baseline=Path(baseline) if baseline else None,
             secrets_allow_ips=tuple([*config.getini("secrets_allow_ips"),
                                      *(opt("secrets_allow_ip") or ())]),
-            target_gpu=opt("target_gpu"), script=opt("script"))
+            target_gpu=opt("target_gpu"), script=opt("script"),
+            gpu_hour_price=opt("gpu_hour_price"), probe=opt("probe"),
+            probe_steps=opt("probe_steps"), probe_timeout=opt("probe_timeout"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings.secrets_baseline:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 # The rows of the table, in the order they are shown.
 STATUS_ORDER = ("ok", "warn", "fail")
 ROWS = ("Nanochat", "Dataset", "Duplicates", "Secrets", "Tokenizer", "Model", "Param/Token",
-        "Est. epochs", "Horizon", "Hardware", "Launch")
+        "Est. epochs", "Horizon", "Hardware", "Time", "Launch")
 
 
 @dataclass

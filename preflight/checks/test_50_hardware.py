@@ -24,3 +24,12 @@ CHECKS = {  # the plan's finding -> the check's name
 @pytest.mark.parametrize("key", list(CHECKS), ids=list(CHECKS.values()))
 def test_hardware(hardware_plan, key):
     settle(hardware_plan.findings[key], HardwareWarning)
+
+
+def test_probe_run(probe_check):
+    settle(probe_check, HardwareWarning)
+
+
+@pytest.mark.summary_row("Time")
+def test_time_and_cost(time_plan):
+    settle(time_plan.finding(), HardwareWarning)

@@ -68,6 +68,38 @@ GPU_TABLE = (
     _spec("RTX-3080", 10240, (8, 6), "3080", "GEFORCE-RTX-3080", "RTX3080"),
 )
 
+# Dense peak tensor TFLOP/s (no sparsity) per GPU in bf16 and fp8, from NVIDIA's datasheets (their
+# figures "with sparsity" halved); bf16 agrees with nanochat's own get_peak_flops() table where it
+# lists the card (nanochat/common.py, March 2026). GeForce cards: bf16 with fp32 accumulation, as
+# training uses. A card missing here (or None) gets no time estimate rather than a guess.
+PEAK_TFLOPS = {
+    "B200": (2250, 4500), "GB200": (2500, 5000),
+    "H200": (989.4, 1978.9), "H200-NVL": (835.5, 1671), "GH200": (989.4, 1978.9),
+    "H100-80GB": (989.4, 1978.9), "H100-PCIE-80GB": (756, 1513), "H100-NVL": (835.5, 1671),
+    "H20": (148, 296),
+    "A100-80GB": (312, None), "A100-40GB": (312, None), "A800-80GB": (312, None),
+    "A30": (165, None), "A40": (149.7, None), "A10": (125, None),
+    "L4": (121, 242.5), "L40": (181, 362), "L40S": (362, 733),
+    "RTX-A6000": (154.8, None), "RTX-4090": (165.2, 330.3), "RTX-3090": (71, None),
+}
+
+
+def peak_flops(name: str, precision: str):
+    """Dense peak FLOP/s of the table's GPU `name` in "bf16" or "fp8"; None when not known."""
+    peaks = PEAK_TFLOPS.get(name)
+    if not peaks:
+        return None
+    value = peaks[0] if precision == "bf16" else peaks[1] if precision == "fp8" else None
+    return value * 1e12 if value else None
+
+
+def spec_for(name: str):
+    """The table's GpuSpec for a probed device name ('NVIDIA H100 80GB HBM3'), or None."""
+    try:
+        return parse_target(name)
+    except ValueError:
+        return None
+
 # ----------------------------------------------------------------------------------------------
 # Parsing a target.
 

@@ -5,8 +5,13 @@ probe applies the same filter. Nothing here allocates GPU memory: `torch.cuda.me
 create a CUDA context in the checklist's own process, which would then show up as "another process".
 """
 
+import ast
+import ctypes
+import importlib.metadata
+import importlib.util
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from preflight.hardware.gpus import GpuSpec
 
@@ -96,12 +101,44 @@ def visible_subset(devices: list, env_value) -> tuple:
     return renumbered, note
 
 
-def _torch_versions() -> dict:
+def _torch_build() -> dict:
+    """torch's version and the GPU runtime it was built for, read from its files: importing torch
+    costs seconds, and only the meta-device model needs it."""
     try:
-        import torch
-    except ImportError:
-        return dict(torch_version="", torch_cuda_version="")
-    return dict(torch_version=torch.__version__, torch_cuda_version=torch.version.cuda or "")
+        version = importlib.metadata.version("torch")
+        spec = importlib.util.find_spec("torch")
+    except (importlib.metadata.PackageNotFoundError, ImportError, ValueError):
+        return dict(version="", cuda="", hip="")
+    found = dict(version=version, cuda="", hip="")
+    try:
+        tree = ast.parse((Path(spec.origin).parent / "version.py").read_text())
+    except (OSError, SyntaxError, TypeError, AttributeError):
+        return found
+    for node in tree.body:  # `cuda: Optional[str] = '12.8'`, `hip: Optional[str] = None`
+        target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+        name = getattr(target, "id", None)
+        if name in ("cuda", "hip") and isinstance(node.value, ast.Constant):
+            found[name] = node.value.value or ""
+    return found
+
+
+def _torch_versions() -> dict:
+    build = _torch_build()
+    return dict(torch_version=build["version"], torch_cuda_version=build["cuda"])
+
+
+def _gpu_driver_present() -> bool:
+    """Could any GPU runtime work here? Without an NVIDIA driver library or a ROCm device node,
+    torch sees no GPU either, and importing it only to learn that costs seconds."""
+    if Path("/dev/kfd").exists() or Path("/proc/driver/nvidia").exists():
+        return True
+    for name in ("libnvidia-ml.so.1", "libcuda.so.1", "nvml.dll", "nvcuda.dll"):
+        try:
+            ctypes.CDLL(name)
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def cuda_version_text(value: int) -> str:
@@ -126,7 +163,7 @@ def _process_name(nvml, pid: int) -> str:
             return ""
 
 
-def _probe_nvml(nvml, environ, with_torch: bool) -> GpuFacts:
+def _probe_nvml(nvml, environ) -> GpuFacts:
     nvml.nvmlInit()
     try:
         devices, holders = [], []
@@ -162,19 +199,23 @@ def _probe_nvml(nvml, environ, with_torch: bool) -> GpuFacts:
     return GpuFacts(gpus=visible, source="nvml", reason=reason, driver_version=driver,
                     cuda_driver_version=cuda, processes=processes,
                     notes=(note,) if note else (),
-                    **(_torch_versions() if with_torch else {}))
+                    **_torch_versions())
 
 # ----------------------------------------------------------------------------------------------
 # torch, when NVML is unavailable.
 
 def _probe_torch(why_not_nvml: str) -> GpuFacts:
-    versions = _torch_versions()
+    build = _torch_build()
+    versions = dict(torch_version=build["version"], torch_cuda_version=build["cuda"])
     if not versions["torch_version"]:
         return GpuFacts(reason=f"{why_not_nvml}, and torch is not installed", **versions)
-    import torch
-    if not versions["torch_cuda_version"]:
+    if not build["cuda"] and not build["hip"]:
         return GpuFacts(reason=f"{why_not_nvml}, and torch {versions['torch_version']} is a "
                                "CPU-only build", **versions)
+    if not _gpu_driver_present():
+        return GpuFacts(reason=f"{why_not_nvml}, and there is no GPU driver (no libnvidia-ml, "
+                               "libcuda or /dev/kfd)", **versions)
+    import torch
     if not torch.cuda.is_available():
         return GpuFacts(reason=f"{why_not_nvml}, and torch sees no CUDA device", **versions)
     gpus = []
@@ -185,17 +226,16 @@ def _probe_torch(why_not_nvml: str) -> GpuFacts:
                     notes=(f"{why_not_nvml}: free memory and other processes unknown",), **versions)
 
 
-def probe(environ=None, with_torch: bool = True) -> GpuFacts:
+def probe(environ=None) -> GpuFacts:
     """The GPUs this process would train on, or a GpuFacts whose `reason` says why there are none.
-
-    with_torch=False skips importing torch (a second or more) for the versions it was built with."""
+    Imports torch only where NVML is missing but a GPU driver is there."""
     environ = os.environ if environ is None else environ
     try:
         import pynvml as nvml
     except ImportError:
         return _probe_torch("nvidia-ml-py is not installed")
     try:
-        return _probe_nvml(nvml, environ, with_torch)
+        return _probe_nvml(nvml, environ)
     except nvml.NVMLError_LibraryNotFound:  # no driver: CUDA cannot work, and importing torch
         return GpuFacts(reason="no NVIDIA driver (libnvidia-ml not found)")  # costs seconds
     except nvml.NVMLError_DriverNotLoaded:

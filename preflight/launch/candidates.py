@@ -147,8 +147,9 @@ def reminders(settings, command: str, script, depth: int) -> list:
         ctrl_c = ("Ctrl+C stops the run and LOSES everything: nanochat saves no checkpoint on "
                   "Ctrl+C and this command sets no --save-every, so only the last step is saved.")
     return [
-        "Watch the validation loss (val bpb): after 3 or more evaluations without improvement, "
-        "stop the run.",
+        "Watch the validation loss (val bpb): started here, launch.py warns after 3 evaluations "
+        "without improvement (--plateau-evals), and --stop-on-plateau stops the run right after "
+        "the next checkpoint.",
         f"Checkpoints go to {settings.base_dir / 'base_checkpoints'}/<model tag, default "
         f"d<depth>> (here {ckpt} unless the script sets --model-tag).",
         ctrl_c,

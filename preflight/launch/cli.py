@@ -14,6 +14,8 @@ from preflight.config import (add_options, checklist_args, default_reports_dir,
                               settings_from_args)
 from preflight.launch.candidates import launch_environ, reminders
 from preflight.launch.run import log_path_for, run_logged
+from preflight.launch.runreport import write_run_report
+from preflight.launch.watch import Watch, journal_path, plan_from_summary, stop_refusal
 from preflight.launch.slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, require_slurm,
                                     sbatch_preview, submit)
 
@@ -148,6 +150,10 @@ def main(argv=None) -> int:
           f"NANOCHAT_BASE_DIR={settings.base_dir}")
     for line in reminders(settings, chosen["command"], chosen["script"], depth):
         print(f"  - {line}")
+    refusal = stop_refusal(summary["facts"], chosen, args.slurm) if args.stop_on_plateau else ""
+    if refusal:
+        print(f"\nNot launching: {refusal}.", file=sys.stderr)
+        return 2
     argv = shlex.split(chosen["command"])
     env = launch_environ(settings)
     if args.slurm:
@@ -162,7 +168,11 @@ def main(argv=None) -> int:
         print("Not launched.")
         return 1
     log = log_path_for(settings.reports_dir)
-    print(f"Launching; output also goes to {log}")
-    code = run_logged(argv, settings.checkout.root, log, env)
-    print(f"\nThe run ended with exit code {code}; log: {log}")
+    watch = Watch(plan_from_summary(summary["facts"], args, chosen), journal_path(log))
+    print(f"Launching; output also goes to {log}, the watch's events to {watch.journal}")
+    code = run_logged(argv, settings.checkout.root, log, env, watch=watch)
+    stopped = (f" (stopped on a plateau right after the checkpoint of step {watch.stopping})"
+               if watch.stopping is not None else "")
+    print(f"\nThe run ended with exit code {code}{stopped}; log: {log}; report with plots: "
+          f"{write_run_report(watch.journal)}")
     return code

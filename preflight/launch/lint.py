@@ -28,8 +28,9 @@ from preflight.launch.candidates import launch_environ
 from preflight.readers.argparse_reader import UNKNOWN, read_parser
 from preflight.readers.bash_reader import VAR_NAME, Command, ShellReadError
 from preflight.checkout import HEAD, Checkout
-from preflight.sizing.horizon import (HorizonError, base_train_spec, horizon_from_call, run_hours,
-                                     tokens_per_second)
+from preflight.hardware.gpus import parse_target
+from preflight.hardware.speed import SPEEDRUN_GPU, NoEstimate, estimate
+from preflight.sizing.horizon import HorizonError, base_train_spec, horizon_from_call
 from preflight.launch.lint_calls import (OWN_PACKAGES, Call, FileCache, check_call, parse_command,
                            path_of, show)
 from preflight.launch.lint_checkpoint import dtype_in_metadata
@@ -302,7 +303,20 @@ def _errexit_problems(facts, name, checkout) -> list:
     return problems
 
 
-def _save_every_problems(stage, name, checkout, vocab_size, gpus, tokens_per_sec_per_gpu,
+def _planned_rate(horizon, gpu: str, ranks: int, tokens_per_sec_per_gpu) -> tuple:
+    """(tokens/s of all ranks, how it was planned): the validated speed model (speed.py) on `gpu`,
+    else on the speedrun's H100; or the speed given."""
+    if tokens_per_sec_per_gpu:
+        return tokens_per_sec_per_gpu * ranks, f"{ranks} GPU(s), speed as given"
+    precision = "fp8" if horizon.flags.get("fp8") is True else "bf16"
+    try:
+        planned = estimate(horizon.tokens, horizon.flops_per_token, gpu, ranks, precision)
+    except NoEstimate:
+        planned = estimate(horizon.tokens, horizon.flops_per_token, SPEEDRUN_GPU, ranks, precision)
+    return planned.rate, planned.basis()
+
+
+def _save_every_problems(stage, name, checkout, vocab_size, gpus, gpu, tokens_per_sec_per_gpu,
                          cache_dir) -> list:
     call = stage.call
     every = base_train_spec(checkout).parse(call.args, cwd=checkout.root).values.get("save_every")
@@ -313,19 +327,18 @@ def _save_every_problems(stage, name, checkout, vocab_size, gpus, tokens_per_sec
     except HorizonError:
         return []
     ranks = call.gpus or gpus
-    hours = run_hours(horizon, tokens_per_sec_per_gpu, ranks)
+    rate, basis = _planned_rate(horizon, gpu, ranks, tokens_per_sec_per_gpu)
+    hours = horizon.tokens / rate / 3600
     if hours <= SAVE_EVERY_HOURS:
         return []
-    speed = tokens_per_second(horizon, tokens_per_sec_per_gpu, ranks) / ranks
-    basis = "as given" if tokens_per_sec_per_gpu else "H100 at 40% MFU"
     spec = read_parser(checkout.module_path("scripts.base_train")) \
         if checkout.module_path("scripts.base_train") else None
     has_flag = spec is None or spec.option("save_every") is not None
     fix = f"add {checkout.flag('save-every')}=N" if has_flag else \
         "this nanochat version has no --save-every at all"
     return [Finding("warn", f"{name}:{call.line}: base training runs ~{hours:.1f} h "
-                    f"({horizon.tokens / 1e9:.2f}B tokens at ~{speed / 1e3:.0f}k tokens/s/GPU on "
-                    f"{ranks} GPU(s), {basis}) and saves only at the end: a crash or Ctrl+C loses "
+                    f"({horizon.tokens / 1e9:.2f}B tokens at ~{rate / ranks / 1e3:.0f}k "
+                    f"tokens/s/GPU on {basis}) and saves only at the end: a crash or Ctrl+C loses "
                     f"everything ({fix})", call.line, "no-save-every")]
 
 
@@ -351,7 +364,7 @@ def _checkpoint_problems(call, name, checkout, crashes: dict) -> list:
 
 
 def _lint_stages(stages, name, checkout, base_dir, *, vocab_size, gpus, environ, offline,
-                 tokens_per_sec_per_gpu, cache_dir) -> list:
+                 tokens_per_sec_per_gpu, cache_dir, gpu=SPEEDRUN_GPU) -> list:
     files, problems, crashes = FileCache(), [], {}
     for stage in stages:
         call = stage.call
@@ -360,7 +373,7 @@ def _lint_stages(stages, name, checkout, base_dir, *, vocab_size, gpus, environ,
         if _is_ours(call, checkout) and not any(p.status == "fail" for p in found):
             problems += _checkpoint_problems(call, name, checkout, crashes)
         if call.kind == "module" and call.target == "scripts.base_train":
-            problems += _save_every_problems(stage, name, checkout, vocab_size, gpus,
+            problems += _save_every_problems(stage, name, checkout, vocab_size, gpus, gpu,
                                              tokens_per_sec_per_gpu, cache_dir)
         if offline and _is_ours(call, checkout):
             stage_base = path_of(stage.base_dir, checkout.root) if stage.base_dir else base_dir
@@ -372,14 +385,14 @@ def _lint_stages(stages, name, checkout, base_dir, *, vocab_size, gpus, environ,
 
 def lint_script(path, checkout: Checkout, base_dir, *, data_dir=None, vocab_size=None, gpus=8,
                 environ=None, interactive=False, offline=None, tokens_per_sec_per_gpu=None,
-                cache_dir=None) -> list:
+                cache_dir=None, gpu=SPEEDRUN_GPU) -> list:
     """Every problem that would stop `path` (a bash launch script) or make it lose work.
 
     base_dir/data_dir: what the checklist validated (data_dir defaults to the era's data folder
     under base_dir). environ: the environment the script will start with (default os.environ).
     interactive: True when a person will sit at the terminal. offline: None = `looks_offline()`,
-    or a reason string / '' to force it. tokens_per_sec_per_gpu: planned speed (default: an H100 at
-    40% MFU for the model being trained).
+    or a reason string / '' to force it. gpu: the GPU model planned (our GPU table's name);
+    tokens_per_sec_per_gpu: planned speed (default: speed.py's validated model on `gpu`).
     """
     path = Path(path)
     name = path.name
@@ -397,7 +410,8 @@ def lint_script(path, checkout: Checkout, base_dir, *, data_dir=None, vocab_size
     problems += _lint_stages(facts.stages, name, checkout, base_dir,
                              vocab_size=vocab_size or checkout.era.default_vocab, gpus=gpus,
                              environ=environ, offline=offline,
-                             tokens_per_sec_per_gpu=tokens_per_sec_per_gpu, cache_dir=cache_dir)
+                             tokens_per_sec_per_gpu=tokens_per_sec_per_gpu, cache_dir=cache_dir,
+                             gpu=gpu)
     problems += _base_dir_problems(facts, name, base_dir, checkout)
     problems += _link_problems(facts, name, checkout, base_dir, data_dir)
     problems += data_folder_problems(facts, name, checkout, data_dir)
@@ -411,7 +425,8 @@ def lint_script(path, checkout: Checkout, base_dir, *, data_dir=None, vocab_size
 
 
 def lint_command(argv: list, checkout: Checkout, *, base_dir=None, vocab_size=None, gpus=8,
-                 environ=None, offline="", tokens_per_sec_per_gpu=None, cache_dir=None) -> list:
+                 environ=None, offline="", tokens_per_sec_per_gpu=None, cache_dir=None,
+                 gpu=SPEEDRUN_GPU) -> list:
     """Problems of one generated command (`torchrun ... -m scripts.base_train -- --depth=12`)."""
     call = parse_command(argv, 0)
     shown = " ".join(argv)
@@ -424,7 +439,8 @@ def lint_command(argv: list, checkout: Checkout, *, base_dir=None, vocab_size=No
     return _lint_stages([stage], "command", checkout, base_dir,
                         vocab_size=vocab_size or checkout.era.default_vocab, gpus=gpus,
                         environ=environ, offline=offline,
-                        tokens_per_sec_per_gpu=tokens_per_sec_per_gpu, cache_dir=cache_dir)
+                        tokens_per_sec_per_gpu=tokens_per_sec_per_gpu, cache_dir=cache_dir,
+                        gpu=gpu)
 
 
 def find_calls(path, checkout: Checkout, environ=None) -> list:
@@ -447,11 +463,19 @@ def calls_of(candidate, checkout: Checkout, environ=None) -> list:
     return [call] if call else []
 
 
+def _planned_gpu(settings) -> str:
+    """--target-gpu's table name, else the speedrun's GPU (the lint probes nothing)."""
+    try:
+        return parse_target(settings.target_gpu).name if settings.target_gpu else SPEEDRUN_GPU
+    except ValueError:
+        return SPEEDRUN_GPU
+
+
 def lint_candidate(candidate, settings, vocab_size=None, environ=None) -> list:
     """lint_script / lint_command for a LaunchCandidate, as launch.py would start it."""
     environ = launch_environ(settings) if environ is None else environ
     common = dict(vocab_size=vocab_size, gpus=settings.gpus, environ=environ,
-                  cache_dir=settings.cache_dir / "params")
+                  cache_dir=settings.cache_dir / "params", gpu=_planned_gpu(settings))
     if candidate.path is not None:
         return lint_script(candidate.path, settings.checkout, settings.base_dir,
                            data_dir=settings.data_dir, **common)

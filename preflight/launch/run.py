@@ -1,9 +1,11 @@
 """Step 7, running it here: the run streams to the terminal and to reports/launch-<time>.log;
 Ctrl+C and SIGTERM are forwarded to the whole run (its own process group, so torchrun's workers get
-them too) and the launcher waits for it to finish, then exits with its exit code.
+them too) and the launcher waits for it to finish, then exits with its exit code. A `Watch`
+(watch.py) may read the output line by line and ask for the run to be stopped (SIGTERM).
 """
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -11,7 +13,7 @@ import time
 from pathlib import Path
 
 
-def run_logged(argv, cwd: Path, log_path: Path, env=None) -> int:
+def run_logged(argv, cwd: Path, log_path: Path, env=None, watch=None) -> int:
     """Run argv in its own process group, tee its output to log_path, forward SIGINT/SIGTERM.
 
     Returns the run's exit code (128 + signal number when a signal ended it, as shells report).
@@ -28,17 +30,45 @@ def run_logged(argv, cwd: Path, log_path: Path, env=None) -> int:
                 pass
 
         previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        lines = _LineFeed(watch, lambda: forward(signal.SIGTERM, None))
         try:
             out = sys.stdout.buffer
-            for chunk in iter(lambda: proc.stdout.read1(65536), b""):
+            while True:
+                if watch is not None and not select.select([proc.stdout], [], [], 1.0)[0]:
+                    watch.tick()  # the status line also when the run is silent
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
                 out.write(chunk)
                 out.flush()
                 log.write(chunk)
+                lines.feed(chunk)
             code = proc.wait()
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
-    return 128 - code if code < 0 else code
+    code = 128 - code if code < 0 else code
+    if watch is not None:
+        lines.feed(b"\n")
+        watch.end(code)
+    return code
+
+
+class _LineFeed:
+    """Whole lines of the run's output to the watch; stops the run once when it asks to."""
+
+    def __init__(self, watch, stop):
+        self.watch, self.stop, self.partial, self.stopped = watch, stop, b"", False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.watch is None:
+            return
+        *done, self.partial = (self.partial + chunk).split(b"\n")
+        for raw in done:
+            if self.watch.line(raw.decode("utf-8", "replace")) and not self.stopped:
+                self.stopped = True
+                self.stop()
 
 
 def log_path_for(reports_dir: Path) -> Path:

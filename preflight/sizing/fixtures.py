@@ -5,9 +5,19 @@ import pytest
 from preflight.config import parse_depth_table
 from preflight.readers.argparse_reader import UNKNOWN
 from preflight.sizing.horizon import HorizonError, horizon_from_call
-from preflight.sizing.params import count_params, model_shape
+from preflight.sizing.meta_worker import close_all
+from preflight.sizing.params import count_params, model_shape, prefetch_model
 from preflight.sizing.plan import Sizing, estimate_tokens, recommend_depth
 from preflight.util.format import human
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_worker(settings):
+    """Start the checkout's meta-device model worker before Step 1, so that importing torch there
+    overlaps the data pass; closed at the end of the run."""
+    prefetch_model(settings.checkout, settings.cache_dir / "params")
+    yield
+    close_all()
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +76,8 @@ def horizon(settings, sizing, launch_plan, base_train_call, summary):
                 f"tokens{beside}")
     summary.facts["horizon"] = dict(
         where=where, depth=h.depth, iterations=h.iterations, total_batch_size=h.total_batch_size,
-        auto_batch=h.auto_batch, tokens=h.tokens, epochs=h.epochs, basis=h.basis,
+        auto_batch=h.auto_batch, tokens=h.tokens, flops_per_token=h.flops_per_token,
+        epochs=h.epochs, basis=h.basis,
         params=h.params, param_source=h.param_source, notes=h.notes,
         flags={k: str(v).replace(UNKNOWN, "$…") for k, v in h.flags.items()})
     return h, None

@@ -21,11 +21,6 @@ from preflight.sizing.params import count_params, model_shape
 _ERA_DEFAULTS = dict(depth=20, max_seq_len=2048, device_batch_size=32, num_iterations=-1,
                      target_flops=-1.0, aspect_ratio=64, head_dim=128, window_pattern="SSSL")
 
-# Planned speed when nothing better is known: an H100's dense bf16 peak at the 40% model-FLOPs
-# utilisation nanochat's dev/LOG.md reports for its d12-d26 runs (46% at best).
-H100_PEAK_FLOPS = 989.5e12
-DEFAULT_MFU = 0.40
-
 
 class HorizonError(ValueError):
     """The horizon cannot be computed from the call (a value known only at run time, bad values)."""
@@ -42,7 +37,7 @@ class Horizon:
     basis: str                  # num-iterations | target-flops | target-param-data-ratio
     ratio: float                # --target-param-data-ratio in effect
     params: int                 # the count the ratio multiplies (scaling or total)
-    flops_per_token: int        # base_train's estimate (6 * matmul params + attention)
+    flops_per_token: int        # the checkout's estimate_flops() (else our 6 * matmul + attention)
     auto_batch: bool
     max_seq_len: int
     device_batch_size: int
@@ -152,7 +147,8 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
     count = count_params(checkout, shape, cache_dir=cache_dir)
     params = count.horizon
     target_tokens = int(ratio * params)
-    flops_per_token = 6 * (count.groups["transformer_matrices"] + count.groups["lm_head"]) + \
+    flops_per_token = count.flops_per_token or \
+        6 * (count.groups["transformer_matrices"] + count.groups["lm_head"]) + \
         _attention_flops(checkout, shape)
 
     auto = total_batch == -1
@@ -176,8 +172,9 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
         basis, iterations = "num-iterations", num_iterations
     elif target_flops > 0:
         basis, iterations = "target-flops", round(target_flops / (flops_per_token * total_batch))
-        notes.append("FLOPs per token estimated from the parameter groups (within a few "
-                     "hundred FLOPs of base_train's count)")
+        if not count.flops_per_token:
+            notes.append("FLOPs per token estimated from the parameter groups (nanochat's own "
+                         "estimate_flops() was not available)")
     elif ratio > 0:
         basis, iterations = "target-param-data-ratio", target_tokens // total_batch
     else:
@@ -197,13 +194,3 @@ def horizon_from_call(call, checkout: Checkout, vocab_size: int, data_tokens,
         flags={d: values[d] for d in sorted(parsed.given | {a.dest for a in parsed.applied})},
         param_source=count.source, notes=notes)
 
-
-def tokens_per_second(horizon: Horizon, tokens_per_sec_per_gpu=None, gpus: int = 8) -> float:
-    """Planned training speed in tokens/s for the whole run (H100 at 40% MFU unless given)."""
-    per_gpu = tokens_per_sec_per_gpu or H100_PEAK_FLOPS * DEFAULT_MFU / horizon.flops_per_token
-    return per_gpu * max(1, gpus)
-
-
-def run_hours(horizon: Horizon, tokens_per_sec_per_gpu=None, gpus: int = 8) -> float:
-    """Wall-clock hours of base training at the planned speed."""
-    return horizon.tokens / tokens_per_second(horizon, tokens_per_sec_per_gpu, gpus) / 3600

@@ -1,18 +1,17 @@
 """Exact parameter counts for the user's own nanochat: its model class on the meta device, else formulas.
 
-The meta-device build runs in a subprocess with the checkout on the path (its imports, its torch, no
-GPU, nothing allocated), so a broken or foreign checkout cannot take the checklist down with it.
+The meta-device build runs in one worker subprocess per checkout (`meta_worker`: its imports, its
+torch, no GPU, nothing allocated), so a broken or foreign checkout cannot take the checklist down
+with it; the same build gives nanochat's own FLOPs per token.
 """
 
-import json
 import math
-import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 
 from preflight.util.cache import JsonCache, cache_key, file_identity
 from preflight.checkout import FEB, FLAT, HEAD, V0, Checkout
+from preflight.sizing.meta_worker import MetaBuildError, prefetch, worker_for
 
 PAD_VOCAB_TO = 64
 _FAILED = {}  # cache key -> why the meta-device build failed, for this process
@@ -62,6 +61,7 @@ class ParamCount:
     tensors: list = field(default_factory=list)  # [name, shape, dtype] per parameter (meta source)
     source: str = ""
     horizon_basis: str = "scaling"  # which count nanochat multiplies by the data ratio
+    flops_per_token: int = None     # the checkout's own GPT.estimate_flops() (meta source only)
 
     @property
     def total(self) -> int:
@@ -99,20 +99,6 @@ def formula_count(checkout: Checkout, shape: Shape) -> ParamCount:
 # ----------------------------------------------------------------------------------------------
 # The checkout's own model class on the meta device.
 
-_META_SCRIPT = r"""
-import dataclasses, importlib, json, sys
-import torch
-gpt = importlib.import_module(sys.argv[2])
-GPT, GPTConfig = gpt.GPT, gpt.GPTConfig
-wanted = json.loads(sys.argv[1])
-names = {f.name for f in dataclasses.fields(GPTConfig)}
-with torch.device("meta"):
-    model = GPT(GPTConfig(**{k: v for k, v in wanted.items() if k in names}))
-tensors = [[n, list(p.shape), str(p.dtype).replace("torch.", "")] for n, p in model.named_parameters()]
-print("PREFLIGHT-META " + json.dumps(tensors))
-"""
-
-
 def _group_of(name: str) -> str:
     if name.startswith("transformer.wte"):
         return "wte"
@@ -133,24 +119,17 @@ def meta_count(checkout: Checkout, shape: Shape, timeout: float = 120):
     wanted = dict(sequence_len=shape.sequence_len, vocab_size=shape.vocab_size, n_layer=shape.depth,
                   n_head=shape.n_head, n_kv_head=shape.kv_heads, n_embd=shape.model_dim,
                   window_pattern=shape.window_pattern)
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", PYTHONPATH=str(checkout.root))
     try:
-        proc = subprocess.run([sys.executable, "-c", _META_SCRIPT, json.dumps(wanted),
-                               f"{checkout.own_import}gpt"],
-                              cwd=checkout.root, env=env, capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, f"building the model from {checkout.root} took over {timeout:.0f}s"
-    line = next((l for l in proc.stdout.splitlines() if l.startswith("PREFLIGHT-META ")), None)
-    if proc.returncode != 0 or line is None:
-        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return None, f"could not build the model from {checkout.root}: {err}"
-    tensors = json.loads(line.split(" ", 1)[1])
+        built = worker_for(checkout.root, f"{checkout.own_import}gpt").build(wanted, timeout)
+    except MetaBuildError as exc:
+        return None, str(exc)
+    tensors = built["tensors"]
     groups = dict.fromkeys(("wte", "value_embeds", "lm_head", "transformer_matrices", "scalars"), 0)
     for name, dims, _ in tensors:
         groups[_group_of(name)] += math.prod(dims)
     basis = "total" if checkout.era is V0 else "scaling"
-    return ParamCount(shape, groups, tensors, f"meta-device model from {gpt}", basis), None
+    return ParamCount(shape, groups, tensors, f"meta-device model from {gpt}", basis,
+                      built["flops_per_token"]), None
 
 
 def count_params(checkout: Checkout, shape: Shape, cache_dir=None) -> ParamCount:
@@ -171,5 +150,24 @@ def count_params(checkout: Checkout, shape: Shape, cache_dir=None) -> ParamCount
         count.source += f"; {reason}"
     elif cache:
         cache.put(key, dict(shape=shape.__dict__, groups=count.groups, tensors=count.tensors,
-                            source=count.source, horizon_basis=count.horizon_basis))
+                            source=count.source, horizon_basis=count.horizon_basis,
+                            flops_per_token=count.flops_per_token))
+        cache.put(_built_key(checkout), True)
     return count
+
+
+def _built_key(checkout: Checkout) -> str:
+    return cache_key("params-built", file_identity(checkout.source_path("gpt")),
+                     sys.executable)
+
+
+def prefetch_model(checkout: Checkout, cache_dir) -> bool:
+    """Start the checkout's meta-device worker now when this run will likely need it (a checkout
+    with a model whose counts are not cached yet); True when started."""
+    gpt = checkout.source_path("gpt")
+    if not checkout.detected or not gpt.is_file():
+        return False
+    if cache_dir and JsonCache(cache_dir).get(_built_key(checkout)):
+        return False
+    prefetch(checkout.root, f"{checkout.own_import}gpt")
+    return True

@@ -11,6 +11,7 @@ import tiktoken
 
 from preflight.tokenizer.constants import SPECIAL_TOKENS, SPLIT_PATTERN
 from preflight.tokenizer.load import CONVENTIONS, EXAMPLES, Tokenizer, tiktoken_bytes
+from preflight.tokenizer.torch_file import NotReadable, SavedTensor, read_tensor
 from preflight.util.format import one_line
 
 ENCODE_CHUNK = 4096  # documents per encode_ordinary_batch call, bounds the memory of the id lists
@@ -150,20 +151,29 @@ def expected_token_bytes(enc: tiktoken.Encoding, convention: str = "exact") -> l
 
 
 def _load_tensor(path: Path):
+    """(SavedTensor, None) or (None, why not). Read without torch (seconds faster); torch itself,
+    weights-only, only for what that reader does not know (e.g. the legacy non-zip format)."""
     try:
-        import torch  # torch is heavy; only this check needs it
+        return read_tensor(path), None
+    except FileNotFoundError:
+        return None, "not found (nanochat's tok_train.py writes it next to the tokenizer)"
+    except OSError as e:
+        return None, f"cannot be read: {e.strerror or e}"
+    except NotReadable as e:
+        without_torch = str(e)
+    try:
+        import torch
     except ImportError:
-        return None, "cannot be checked: torch is not installed here (nanochat's environment has it)"
+        return None, (f"cannot be checked: {without_torch}, and torch is not installed here "
+                      "(nanochat's environment has it)")
     try:
         with open(path, "rb") as f:
             value = torch.load(f, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        return None, "not found (nanochat's tok_train.py writes it next to the tokenizer)"
     except Exception as e:  # corrupt, truncated, or a pickle the weights-only loader refuses
         return None, f"cannot be loaded with torch.load(weights_only=True): {one_line(e)}"
     if not isinstance(value, torch.Tensor):
         return None, f"holds a {type(value).__name__}, not a tensor"
-    return value, None
+    return SavedTensor(str(value.dtype).replace("torch.", ""), tuple(value.shape), value.tolist()), None
 
 
 def check_token_bytes(tok: Tokenizer, path: Path) -> TokenBytesReport:
@@ -172,17 +182,16 @@ def check_token_bytes(tok: Tokenizer, path: Path) -> TokenBytesReport:
     tensor, error = _load_tensor(path)
     if error:
         return TokenBytesReport(path, False, [error])
-    import torch
 
     problems = []
     if tensor.dim() != 1:
         return TokenBytesReport(path, False, [f"is {tensor.dim()}-D with shape {tuple(tensor.shape)}, "
                                               f"expected 1-D of length {tok.n_vocab}"])
-    if tensor.dtype != torch.int32:
-        problems.append(f"dtype is {str(tensor.dtype).replace('torch.', '')}, nanochat writes int32")
-    if len(tensor) != tok.n_vocab:
-        problems.append(f"has {len(tensor)} entries but the tokenizer has {tok.n_vocab} ids")
-    values = tensor.tolist()
+    if tensor.dtype != "int32":
+        problems.append(f"dtype is {tensor.dtype}, nanochat writes int32")
+    values = tensor.values
+    if len(values) != tok.n_vocab:
+        problems.append(f"has {len(values)} entries but the tokenizer has {tok.n_vocab} ids")
     n = min(len(values), tok.n_vocab)
     exact, legacy = expected_token_bytes(tok.encoding, "exact"), expected_token_bytes(tok.encoding, "legacy")
     id_to_special = {token_id: name for name, token_id in tok.special_tokens.items()}

@@ -62,7 +62,7 @@ def _generic_samples(rng):
 
 _GENERIC_VALUE_START = (r"(?:[A-Za-z_.-]+[^A-Za-z_.\s\"'(\[{}\]):-]|"
                         r"[^A-Za-z_.\s\"'$<{%/~!*&\[(:?\\-][^\s\"']*[A-Za-z]|"
-                        r"[A-Za-z][A-Za-z.]{19})")  # a provider's token may hold no digit
+                        r"[A-Za-z][A-Za-z.+_-]{19})")  # a provider's token may hold no digit
 GENERIC_SECRET = Rule(
     id="generic-secret", description="password, secret or token written under a secret-named key",
     # The value must not start like a template, path, tag or reference, must hold a letter and
