@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -329,14 +330,15 @@ def test_sbatch_errors_come_back_as_one_line(job_dirs, monkeypatch):
                                   "specified: nope")
 
 
-def start_like_srun(info, dirs, node_envs: list) -> list:
-    """Start the submitted job's task on each "node" (here, all on this machine) as srun would:
-    the command after `srun <its options>`, with that node's SLURM_* variables."""
+def start_like_srun(info, dirs, node_envs: dict) -> list:
+    """Start the submitted job's task on each "node" of {rank: extra environment} (here, all on
+    this machine) as srun would: the command after `srun <its options>`, with that node's SLURM_*
+    variables, in a job of two nodes."""
     srun_line = next(line for line in info.sbatch_preview.splitlines() if line.startswith("srun "))
     words = shlex.split(srun_line)
     command = words[words.index("-u") - 1:]
     nodes = []
-    for rank, extra in enumerate(node_envs):
+    for rank, extra in node_envs.items():
         log = open(info.stdout_path.parent / f"{info.job_id}_{rank}_log.out", "w")
         node_env = dict(os.environ, SUBMITIT_EXECUTOR="slurm", SLURM_JOB_ID=info.job_id,
                         SLURM_NTASKS="2", SLURM_JOB_NUM_NODES="2", SLURM_NODEID=str(rank),
@@ -378,7 +380,7 @@ def test_a_two_node_job_rendezvouses_with_torchrun(job_dirs, monkeypatch):
             "--no-python", "sh", "-c", write_rank]
     info, args = two_node_submit(job_dirs, monkeypatch, argv)
     assert info.job_id == "4242" and info.stdout_path.name == "4242_0_log.out"
-    nodes = start_like_srun(info, job_dirs, [{}, {}])
+    nodes = start_like_srun(info, job_dirs, {0: {}, 1: {}})
     assert [node.wait(timeout=120) for node in nodes] == [0, 0], info.stdout_path.read_text()
     ranks = sorted(p.read_text().strip() for p in job_dirs.checkout.glob("rank-*.txt"))
     assert ranks == ["0/2/0", "1/2/1"]
@@ -387,18 +389,20 @@ def test_a_two_node_job_rendezvouses_with_torchrun(job_dirs, monkeypatch):
 
 
 def test_one_red_node_stops_every_node_before_training(job_dirs, monkeypatch):
-    marker = job_dirs.root / "ran.json"
     info, _ = two_node_submit(job_dirs, monkeypatch, ["torchrun", "--standalone",
                                                       "--nproc_per_node=2", "train.py"],
                               gpus=2, node_plan=PLAN)
     busy = {**H100, "processes": [[4242, 3 * GIB]]}
-    nodes = start_like_srun(info, job_dirs, [dict(FAKE_NVML=fake_nvml(H100, H100)),
-                                             dict(FAKE_NVML=fake_nvml(H100, busy))])
-    assert [node.wait(timeout=120) for node in nodes] == [EXIT_NODE_CHECK] * 2
-    assert not marker.exists()
-    first = info.stdout_path.read_text()    # node 0 passed its own check, and still stops
-    assert re.search(r"ok +idle: ", first)
-    assert f"the hardware check failed on {socket.gethostname()} (task 1)" in first
+    (first,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
+    deadline = time.monotonic() + 60        # node 0 passes its check, then waits for node 1
+    while not slurm.verdict_path(job_dirs.root / "sl" / "4242", "4242", 0).exists():
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.2)
+    (second,) = start_like_srun(info, job_dirs, {1: dict(FAKE_NVML=fake_nvml(H100, busy))})
+    assert [first.wait(timeout=120), second.wait(timeout=120)] == [EXIT_NODE_CHECK] * 2
+    log = info.stdout_path.read_text()
+    assert re.search(r"ok +idle: ", log) and "[preflight] on " not in log   # nothing started
+    assert f"the hardware check failed on {socket.gethostname()} (task 1)" in log
     assert [v["check_failed"] for v in verdicts_of(info)] == [False, True]
 
 
@@ -407,6 +411,6 @@ def test_a_node_whose_partner_never_reports_stops_after_the_wait(job_dirs, monke
     info, _ = two_node_submit(job_dirs, monkeypatch, ["torchrun", "--standalone",
                                                       "--nproc_per_node=2", "train.py"],
                               gpus=2, node_plan=PLAN)
-    (node,) = start_like_srun(info, job_dirs, [dict(FAKE_NVML=fake_nvml(H100, H100))])
+    (node,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
     assert node.wait(timeout=60) == EXIT_NODE_CHECK
     assert "failed on a node that never reported (task 1)" in info.stdout_path.read_text()
