@@ -57,7 +57,7 @@ EXIT_CANCELLED = 121      # scancel, or preempted
 EXIT_NODE_FAIL = 122      # a node failed (NODE_FAIL, BOOT_FAIL)
 EXIT_OUT_OF_MEMORY = 123  # OUT_OF_MEMORY
 EXIT_TIME_LIMIT = 124     # TIMEOUT, DEADLINE, or stopped at the time-limit warning (as timeout(1))
-EXIT_UNKNOWN = 125        # the job's end could not be read
+EXIT_UNKNOWN = 125        # the job's end could not be read (or scancel failed)
 EXIT_DETACHED = 130       # Ctrl+C without cancelling: the job keeps running
 
 # torchrun's options that take no value (torch/distributed/run.py, the `check_env` actions)
@@ -318,10 +318,9 @@ def _run_command(argv, cwd: str, env: dict) -> tuple:
              f"--slurm-setup)")
         return 127, None
 
-    def stop(signum, _frame):
+    def stop(signum, _frame):     # no printing here: the main loop may be inside a write
         if not stopped:
             stopped.append(signal.Signals(signum).name)
-            _log(f"{signal.Signals(signum).name}: stopping the run")
         # scancel and the time limit send SIGTERM to every process of the job, the run included;
         # a second one could cut torchrun's own shutdown short
         if signum != signal.SIGTERM or not under_slurm:
@@ -365,13 +364,14 @@ def run_job(argv, cwd: str, env_updates: dict, rdzv_port: int = None, node_plan:
         argv = rendezvous_argv(argv, job, rdzv_port)
     _log(f"on {verdict['host']}, in {cwd}: {shlex.join(argv)}")
     code, stopped_by = _run_command(argv, cwd, env)
+    if stopped_by:
+        _log(f"{stopped_by} stopped the run")
     verdict.update(exit_code=code, stopped_by=stopped_by)
     if saved_in and job.global_rank == 0:
         verdict["saved"] = saved_lines(*saved_in)
         for line in verdict["saved"]:
             _log(line)
-    write_json_atomic(verdict_path(job.paths.folder, job.job_id, job.global_rank),
-                                   verdict)
+    write_json_atomic(verdict_path(job.paths.folder, job.job_id, job.global_rank), verdict)
     if stopped_by == "SIGUSR2":
         _log(f"the time-limit warning stopped the run (its exit code: {code}); the job ends with "
              f"{EXIT_TIME_LIMIT}")
@@ -479,8 +479,9 @@ def _slurm_records(*argv) -> list:
     except (OSError, subprocess.TimeoutExpired) as e:
         raise SlurmError(f"scontrol {' '.join(argv)} failed: {e}") from None
     if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
         raise SlurmError(f"scontrol {' '.join(argv)}: "
-                         f"{_first_line(RuntimeError(done.stderr or done.stdout))}")
+                         f"{said[0] if said else f'exit code {done.returncode}'}")
     return [dict(re.findall(r"(\w+)=(\S*)", line)) for line in done.stdout.splitlines()
             if line.strip()]
 

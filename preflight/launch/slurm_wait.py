@@ -152,13 +152,12 @@ class Follower:
         self._print(f"[slurm] job {self.info.job_id}: {state.state}{where}{why}")
 
     def until_end(self) -> JobState:
-        started = time.monotonic()
-        asked = 0.0
-        state = JobState("UNKNOWN")
+        """Follow the job until it has ended and its processes are gone; its final state."""
+        started = next_ask = time.monotonic()
         while True:
             now = time.monotonic()
-            if now >= asked + _state_every(now - started) or asked == 0.0:
-                state, asked = job_state(self.info.job_id), now
+            if now >= next_ask:
+                state, next_ask = job_state(self.info.job_id), now + _state_every(now - started)
                 self._show(state)
             for line in self.log.lines():
                 self._print(line)
@@ -184,6 +183,8 @@ def _ask(prompt: str) -> str:
 
 
 def _last_words(info: JobInfo, state: JobState, saved_in, out) -> int:
+    """Say how the job ended (the check's failures; the error log of a job whose task never got
+    to write a verdict, e.g. its Python could not start; what was saved) and return its code."""
     verdicts = verdicts_of(info)
     code, what = outcome(state, verdicts)
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
@@ -197,7 +198,7 @@ def _last_words(info: JobInfo, state: JobState, saved_in, out) -> int:
         tail = err.read_text(errors="replace").splitlines()[-15:] if err.exists() else []
         if tail:
             say(f"--- the last lines of {err} ---\n" + "\n".join(tail))
-    if saved_in and ran:
+    if saved_in and code != EXIT_NODE_CHECK:
         for line in saved_lines(*saved_in):
             say(line)
     say(f"Slurm job {info.job_id} ended {state.state}: {what}; exit code {code}.")
