@@ -1,4 +1,5 @@
-"""A throwaway one-node Slurm cluster for tests (stdlib only, no pytest).
+"""A throwaway one-node Slurm cluster for tests (stdlib only, no pytest; the session fixture in
+tests/test_slurm_cluster.py starts one).
 
     cluster = start(tmpdir, gpus=8)       # installs slurm-wlm + munge when missing (root only)
     env = cluster.client_env()            # os.environ + SLURM_CONF and the sacct stand-in on PATH
@@ -129,22 +130,6 @@ def ensure_installed(timeout: float = 900) -> None:
                                  f"{', '.join(missing)}")
 
 
-def versions() -> dict:
-    """The installed Slurm and munge versions, e.g. {'slurm': '22.05.8', 'munge': '0.5.15'}."""
-    found = {}
-    # `slurmd -V`, not `sbatch --version`: a client without a slurm.conf dies before printing it
-    for name, argv in (("slurm", ["slurmd", "-V"]), ("munge", ["munge", "--version"])):
-        try:
-            out = subprocess.run([_which(argv[0]) or argv[0], *argv[1:]], capture_output=True,
-                                 text=True, timeout=30)
-            text = out.stdout + out.stderr
-        except OSError:
-            text = ""
-        match = re.search(r"(\d+\.\d+\.\d+)", text)
-        found[name] = match[1] if match else None
-    return found
-
-
 # ------------------------------------------------------------------------------------------------
 # Configuration
 
@@ -180,15 +165,9 @@ def _node_hardware(slurmd, cpus=None):
 
 
 def _slurm_conf(*, host, paths, ports, hardware, gpus, munge_socket, kill_wait, over_time_limit,
-                enforce_part_limits, memory):
+                enforce_part_limits):
     node = " ".join(f"{k}={v}" for k, v in hardware.items())
     gres = f" Gres=gpu:{GPU_TYPE}:{gpus}" if gpus else ""
-    if memory:      # memory is allocated and enforced by polling /proc (no cgroups)
-        memory_lines = ("SelectTypeParameters=CR_Core_Memory\nDefMemPerCPU=1024\n"
-                        "JobAcctGatherType=jobacct_gather/linux\nJobAcctGatherFrequency=task=1\n"
-                        "JobAcctGatherParams=OverMemoryKill\n")
-    else:           # memory is no resource: jobs never wait for memory, nothing is enforced
-        memory_lines = "SelectTypeParameters=CR_Core\nJobAcctGatherType=jobacct_gather/none\n"
     return f"""\
 # written by slurm_cluster.py: a one-node throwaway test cluster
 ClusterName=preflighttest
@@ -220,7 +199,11 @@ JobCompType=jobcomp/filetxt
 JobCompLoc={paths['jobcomp']}
 MinJobAge=86400
 SelectType=select/cons_tres
-{memory_lines}GresTypes=gpu
+# memory is no resource: jobs never wait for memory, nothing is enforced (no cgroups either, so
+# OUT_OF_MEMORY cannot happen here)
+SelectTypeParameters=CR_Core
+JobAcctGatherType=jobacct_gather/none
+GresTypes=gpu
 # ALL: a request that no partition can ever run (--nodes 2 here) is refused by sbatch at once;
 # NO (Slurm's default) accepts it and leaves it PENDING (PartitionNodeLimit) for ever
 EnforcePartLimits={enforce_part_limits}
@@ -594,7 +577,7 @@ def _wait_for(ready, timeout, cluster, what):
 # ------------------------------------------------------------------------------------------------
 # Starting
 
-def start(tmpdir, gpus: int = 8, *, cpus: int = None, memory: bool = False, kill_wait: int = 2,
+def start(tmpdir, gpus: int = 8, *, cpus: int = None, kill_wait: int = 2,
           over_time_limit: int = 0, enforce_part_limits: str = "ALL", settings: dict = None,
           install: bool = True, timeout: float = 90) -> Cluster:
     """Start munged, slurmctld and slurmd for a one-node cluster kept under `tmpdir`, wait until
@@ -602,8 +585,6 @@ def start(tmpdir, gpus: int = 8, *, cpus: int = None, memory: bool = False, kill
 
     gpus: GPUs the node declares (gres gpu:h100:N backed by links to /dev/null; 0 for none).
     cpus: CPUs the node declares (default: the machine's own, as `slurmd -C` sees them).
-    memory: make memory an allocated, enforced resource (CR_Core_Memory, DefMemPerCPU=1024,
-        OverMemoryKill); off by default, so no job ever waits for memory.
     kill_wait: seconds between SIGTERM and SIGKILL when a job is cancelled or times out.
     over_time_limit: minutes a job may run past its time limit.
     enforce_part_limits: EnforcePartLimits; ALL makes sbatch refuse what the partition cannot run.
@@ -656,7 +637,7 @@ def start(tmpdir, gpus: int = 8, *, cpus: int = None, memory: bool = False, kill
         host=host, paths=paths, ports=_free_ports(2),
         hardware=_node_hardware(_which("slurmd"), cpus), gpus=gpus, munge_socket=munge_socket,
         kill_wait=kill_wait, over_time_limit=over_time_limit,
-        enforce_part_limits=enforce_part_limits, memory=memory)
+        enforce_part_limits=enforce_part_limits)
     conf.write_text(_with_settings(text, settings or {}))
     (Path(paths["etc"]) / "gres.conf").write_text(_gres_conf(host, paths["dev"], gpus))
     (Path(paths["etc"]) / "plugstack.conf").write_text("")   # not the system's SPANK plugins
@@ -698,12 +679,3 @@ def start(tmpdir, gpus: int = 8, *, cpus: int = None, memory: bool = False, kill
         raise
     cluster.startup_s = time.monotonic() - began
     return cluster
-
-
-if __name__ == "__main__":      # a quick manual check: python3 slurm_cluster.py [tmpdir]
-    folder = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="slurm-test-")
-    with start(folder) as c:
-        print(f"started in {c.startup_s:.1f} s under {folder}; {versions()}")
-        print(c.run("sinfo").stdout)
-        job = c.sbatch("--gres=gpu:8", "--wrap", "echo hi; echo CUDA=$CUDA_VISIBLE_DEVICES")
-        print(job, c.wait_job(job), Path(c.paths["jobs"], f"slurm-{job}.out").read_text())

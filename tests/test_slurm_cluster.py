@@ -16,7 +16,6 @@ import json
 import os
 import queue
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -246,30 +245,29 @@ def test_ctrl_c_and_no_leaves_the_job_running_and_scancel_reaches_the_training(
     assert record.read_text().splitlines()[1:] == ["SIGTERM"]
 
 
-def test_a_time_limit_shorter_than_the_run_ends_with_the_time_limit_code(cluster, workspace):
-    # --time 1 with submitit's --signal=USR2@90: Slurm's warning comes at its first time-limit
-    # pass (every 30 s) and reaches every process of the step, the training included
+def test_a_time_limit_ends_with_the_time_limit_code(cluster, slurm_env, workspace, tmp_path):
+    # Slurm looks at time limits in one pass every 30 s, so both jobs here end in the same pass.
+    # Slurm's own TIMEOUT: a plain job whose limit is set to "now" once it runs
+    plain = slurm_env.sbatch("--wrap", "echo begun; sleep 300", cwd=tmp_path)
+    # launch.py --time 1 with submitit's --signal=USR2@90: the warning comes at the first pass
+    # and reaches every process of the step, the training included
     record = stand_in(workspace)
     launcher = Launcher(workspace, cluster, "--wait", "--time=1", gpus=[H100, H100])
+    deadline = time.monotonic() + 60
+    while slurm_env.job_state(plain).state != "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    slurm_env.run("scontrol", "update", f"JobId={plain}", "TimeLimit=0")
     assert launcher.finish(timeout=150) == EXIT_TIME_LIMIT, launcher.output
     lines = record.read_text().splitlines()
     assert lines[0].endswith("usr2=ignored") and lines[1:] == ["SIGTERM"]
     assert "the run was stopped at the time-limit warning; exit code 124." in launcher.output
     assert "saved: last checkpoint step 5 in " in launcher.output
-
-
-def test_slurms_own_timeout_ends_with_the_time_limit_code(slurm_env, tmp_path):
-    job = slurm_env.sbatch("--wrap", "echo begun; sleep 300", cwd=tmp_path)
-    deadline = time.monotonic() + 60
-    while slurm_env.job_state(job).state != "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    slurm_env.run("scontrol", "update", f"JobId={job}", "TimeLimit=0")  # over at the next pass
-    info = JobInfo(job, tmp_path / f"slurm-{job}.out", None)
-    out = tmp_path / "follow.txt"
-    with open(out, "w") as f:
-        assert slurm_wait.follow(info, out=f) == EXIT_TIME_LIMIT
-    text = out.read_text()
-    assert "begun" in text and f"Slurm job {job} ended TIMEOUT" in text
+    followed = tmp_path / "follow.txt"
+    with open(followed, "w") as out:
+        code = slurm_wait.follow(JobInfo(plain, tmp_path / f"slurm-{plain}.out", None), out=out)
+    assert code == EXIT_TIME_LIMIT
+    assert "begun" in followed.read_text()
+    assert f"Slurm job {plain} ended TIMEOUT" in followed.read_text()
 
 
 @pytest.mark.parametrize("args, reason", [
