@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import socket
 import stat
 import subprocess
@@ -24,7 +25,7 @@ from hypothesis import given, strategies as st
 
 from preflight.launch import slurm
 from preflight.launch.cli import parse_args
-from preflight.launch.slurm import EXIT_NODE_CHECK, SlurmError
+from preflight.launch.slurm import EXIT_NODE_CHECK, EXIT_TIME_LIMIT, SlurmError
 from preflight.launch.slurm_wait import verdicts_of
 from workspaces import ROOT
 
@@ -414,3 +415,21 @@ def test_a_node_whose_partner_never_reports_stops_after_the_wait(job_dirs, monke
     (node,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
     assert node.wait(timeout=60) == EXIT_NODE_CHECK
     assert "failed on a node that never reported (task 1)" in info.stdout_path.read_text()
+
+
+def test_a_time_limit_warning_during_the_check_keeps_the_run_from_starting(job_dirs, monkeypatch):
+    info, _ = two_node_submit(job_dirs, monkeypatch, ["torchrun", "--standalone",
+                                                      "--nproc_per_node=2", "train.py"],
+                              gpus=2, node_plan=PLAN)
+    (node,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
+    deadline = time.monotonic() + 60        # it passed its check and waits for node 1
+    while not slurm.verdict_path(job_dirs.root / "sl" / "4242", "4242", 0).exists():
+        assert time.monotonic() < deadline and node.poll() is None
+        time.sleep(0.2)
+    node.send_signal(signal.SIGUSR2)        # as Slurm's --signal=USR2@90 would
+    assert node.wait(timeout=60) == EXIT_TIME_LIMIT
+    log = info.stdout_path.read_text()
+    assert "SIGUSR2 came before the run started: nothing was started" in log
+    assert "[preflight] on " not in log
+    (verdict,) = verdicts_of(info)
+    assert (verdict["stopped_by"], verdict["exit_code"]) == ("SIGUSR2", None)

@@ -246,13 +246,19 @@ def test_ctrl_c_and_no_leaves_the_job_running_and_scancel_reaches_the_training(
 
 
 def test_a_time_limit_ends_with_the_time_limit_code(cluster, slurm_env, workspace, tmp_path):
-    # Slurm looks at time limits in one pass every 30 s, so both jobs here end in the same pass.
+    # Slurm looks at time limits in one pass every 30 s; both jobs here end in the same pass.
+    # launch.py's job asks for a warning 90 s before its limit (submitit's --signal=USR2@90); its
+    # limit drops to 1 minute once the training runs, so that the next pass sends the warning to
+    # every process of the step, the training included (with --time 1 from the start, the pass
+    # could come while the job still checks its node: then nothing starts, as a test in
+    # test_slurm.py shows)
+    record = stand_in(workspace)
+    launcher = Launcher(workspace, cluster, "--wait", "--time=5", gpus=[H100, H100])
+    job = launcher.job_id()
+    wait_for_file(record, "started")
+    slurm_env.run("scontrol", "update", f"JobId={job}", "TimeLimit=1")
     # Slurm's own TIMEOUT: a plain job whose limit is set to "now" once it runs
     plain = slurm_env.sbatch("--wrap", "echo begun; sleep 300", cwd=tmp_path)
-    # launch.py --time 1 with submitit's --signal=USR2@90: the warning comes at the first pass
-    # and reaches every process of the step, the training included
-    record = stand_in(workspace)
-    launcher = Launcher(workspace, cluster, "--wait", "--time=1", gpus=[H100, H100])
     deadline = time.monotonic() + 60
     while slurm_env.job_state(plain).state != "RUNNING" and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -260,12 +260,52 @@ def _log(line: str) -> None:
     print(f"[preflight] {line}", flush=True)
 
 
-def _node_verdicts(job, verdict: dict) -> list:
+class _Stop:
+    """Slurm's time-limit warning (SIGUSR2, `--signal=USR2@90`) and SIGTERM (scancel, the time
+    limit, preemption), caught from the task's start: one that comes during the hardware check
+    keeps the run from starting, one that comes during the run stops it. The run itself gets
+    SIGTERM: for the warning from here; scancel and the time limit send it to every process of the
+    job already, the run included, and a second one could cut torchrun's own shutdown short."""
+
+    SIGNALS = (signal.SIGUSR2, signal.SIGTERM)
+
+    def __init__(self):
+        self.by = None          # the name of the first stopping signal
+        self.group = None       # the run's process group, once it runs
+        self.under_slurm = "SLURM_JOB_ID" in os.environ
+        self.previous = {s: signal.signal(s, self._caught) for s in self.SIGNALS}
+
+    def _caught(self, signum, _frame):      # no printing here: the task may be inside a write
+        self.by = self.by or signal.Signals(signum).name
+        if self.group is not None and (signum != signal.SIGTERM or not self.under_slurm):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.group, signal.SIGTERM)
+
+    def start(self, argv, cwd: str, env: dict) -> subprocess.Popen:
+        """Popen argv in its own process group. The warning goes to every process of the job
+        step and would kill a script that does not handle it: the run inherits "ignore" (a
+        warning in the moment around the start is lost: the time limit's SIGTERM still comes)."""
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            signal.signal(signal.SIGUSR2, self._caught)
+        self.group = proc.pid
+        return proc
+
+    def restore(self) -> None:
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+def _node_verdicts(job, verdict: dict, stop: _Stop) -> list:
     """Every task's verdict on its node's hardware check, once all are written (this one's first);
-    a task that has not written one within NODE_CHECK_WAIT_S counts as failed."""
+    a task that has not written one within NODE_CHECK_WAIT_S counts as failed. A stopping signal
+    ends the wait."""
     write_json_atomic(verdict_path(job.paths.folder, job.job_id, job.global_rank), verdict)
     deadline = time.monotonic() + NODE_CHECK_WAIT_S
-    while True:
+    while not stop.by:
         found = {task: read_verdict(verdict_path(job.paths.folder, job.job_id, task))
                  for task in range(job.num_tasks)}
         # a verdict of an earlier run of a requeued job does not count
@@ -279,9 +319,10 @@ def _node_verdicts(job, verdict: dict) -> list:
             return [*found.values(), *(dict(silent, task=task) for task in range(job.num_tasks)
                                        if task not in found)]
         time.sleep(1)
+    return [verdict]
 
 
-def _check_node(node_plan: dict, env: dict, job, verdict: dict) -> None:
+def _check_node(node_plan: dict, env: dict, job, verdict: dict, stop: _Stop) -> None:
     """The hardware check of this node against the plan; exits the task with EXIT_NODE_CHECK,
     before anything starts, when this node or another one fails it."""
     findings = check_node(node_plan, probe(env))
@@ -290,7 +331,7 @@ def _check_node(node_plan: dict, env: dict, job, verdict: dict) -> None:
     verdict.update(check=[dict(key=k, status=f.status, message=f.message)
                           for k, f in findings.items()],
                    check_failed=any(f.status == "fail" for f in findings.values()))
-    red = [v for v in _node_verdicts(job, verdict) if v.get("check_failed")]
+    red = [v for v in _node_verdicts(job, verdict, stop) if v.get("check_failed")]
     if red:
         hosts = ", ".join(f"{v['host']} (task {v['task']})" for v in red)
         _log(f"the hardware check failed on {hosts}: the job stops before training "
@@ -298,37 +339,15 @@ def _check_node(node_plan: dict, env: dict, job, verdict: dict) -> None:
         sys.exit(EXIT_NODE_CHECK)   # SystemExit passes submitit's handler: Slurm records the code
 
 
-def _run_command(argv, cwd: str, env: dict) -> tuple:
-    """Run argv in its own process group, its output (stderr merged) streamed to this task's log;
-    (exit code, name of the signal that stopped it or None). The code is 128 + N for a run killed
-    by signal N, as shells report it; 127 when it cannot start."""
-    stopped = []
-    under_slurm = "SLURM_JOB_ID" in os.environ
-    handled = (signal.SIGUSR2, signal.SIGTERM)
-    previous = {s: signal.getsignal(s) for s in handled}
-    # Slurm's time-limit warning (--signal=USR2@90) goes to every process of the step and kills a
-    # script that does not handle it: the run inherits "ignore" and gets a SIGTERM from here instead
-    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+def _run_command(argv, cwd: str, env: dict, stop: _Stop) -> int:
+    """Run argv, its output (stderr merged) streamed to this task's log; its exit code, 128 + N
+    for a run killed by signal N as shells report it, 127 when it cannot start."""
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = stop.start(argv, cwd, env)
     except OSError as e:
-        signal.signal(signal.SIGUSR2, previous[signal.SIGUSR2])
         _log(f"cannot start {argv[0]!r} in {cwd}: {e.strerror} (is its environment active? see "
              f"--slurm-setup)")
-        return 127, None
-
-    def stop(signum, _frame):     # no printing here: the main loop may be inside a write
-        if not stopped:
-            stopped.append(signal.Signals(signum).name)
-        # scancel and the time limit send SIGTERM to every process of the job, the run included;
-        # a second one could cut torchrun's own shutdown short
-        if signum != signal.SIGTERM or not under_slurm:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-
-    for s in handled:
-        signal.signal(s, stop)
+        return 127
     try:
         out = sys.stdout.buffer
         for chunk in iter(lambda: proc.stdout.read1(65536), b""):
@@ -342,9 +361,7 @@ def _run_command(argv, cwd: str, env: dict) -> tuple:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    return (128 - code if code < 0 else code), (stopped[0] if stopped else None)
+    return 128 - code if code < 0 else code
 
 
 def run_job(argv, cwd: str, env_updates: dict, rdzv_port: int = None, node_plan: dict = None,
@@ -354,32 +371,46 @@ def run_job(argv, cwd: str, env_updates: dict, rdzv_port: int = None, node_plan:
     the time-limit warning stopped it). rdzv_port: rewrite for several nodes. saved_in: (checkpoint
     folder, ranks), for the first task to say what the run saved. Leaves a verdict file."""
     job = submitit.JobEnvironment()
+    stop = _Stop()
+    try:
+        _run_task(job, stop, argv, cwd, env_updates, rdzv_port, node_plan, saved_in)
+    finally:
+        stop.restore()
+    return 0
+
+
+def _run_task(job, stop, argv, cwd, env_updates, rdzv_port, node_plan, saved_in) -> None:
     # Python children block-buffer into a pipe; unbuffered, the log can be followed live
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_updates}
     verdict = dict(host=socket.gethostname(), task=job.global_rank,
                    restart=os.environ.get("SLURM_RESTART_COUNT", "0"))
     if node_plan is not None:
-        _check_node(node_plan, env, job, verdict)
+        _check_node(node_plan, env, job, verdict, stop)
     if rdzv_port is not None:
         argv = rendezvous_argv(argv, job, rdzv_port)
-    _log(f"on {verdict['host']}, in {cwd}: {shlex.join(argv)}")
-    code, stopped_by = _run_command(argv, cwd, env)
-    if stopped_by:
-        _log(f"{stopped_by} stopped the run")
-    verdict.update(exit_code=code, stopped_by=stopped_by)
+    if stop.by:
+        code = None
+        _log(f"{stop.by} came before the run started: nothing was started")
+    else:
+        _log(f"on {verdict['host']}, in {cwd}: {shlex.join(argv)}")
+        code = _run_command(argv, cwd, env, stop)
+        if stop.by:
+            _log(f"{stop.by} stopped the run")
+    verdict.update(exit_code=code, stopped_by=stop.by)
     if saved_in and job.global_rank == 0:
         verdict["saved"] = saved_lines(*saved_in)
         for line in verdict["saved"]:
             _log(line)
     write_json_atomic(verdict_path(job.paths.folder, job.job_id, job.global_rank), verdict)
-    if stopped_by == "SIGUSR2":
-        _log(f"the time-limit warning stopped the run (its exit code: {code}); the job ends with "
-             f"{EXIT_TIME_LIMIT}")
+    if stop.by == "SIGUSR2":
+        _log(f"stopped at the time-limit warning (the run's exit code: {code}); the job ends "
+             f"with {EXIT_TIME_LIMIT}")
         sys.exit(EXIT_TIME_LIMIT)   # SystemExit passes submitit's handler: Slurm records the code
+    if code is None:
+        sys.exit(128 + signal.SIGTERM)
     if code:
         _log(f"the command exited with code {code} on {verdict['host']}: {shlex.join(argv)}")
         sys.exit(code)
-    return 0
 
 
 # ----------------------------------------------------------------------------------------------

@@ -192,7 +192,7 @@ def _last_words(info: JobInfo, state: JobState, saved_in, out) -> int:
         for item in v.get("check") or ():
             if item["status"] == "fail":
                 say(f"  {v['host']}: {item['key']}: {item['message']}")
-    ran = any("exit_code" in v for v in verdicts)
+    ran = any(v.get("exit_code") is not None for v in verdicts)
     if code not in (0, EXIT_NODE_CHECK) and not ran:
         err = Path(info.stdout_path).with_suffix(".err")
         tail = err.read_text(errors="replace").splitlines()[-15:] if err.exists() else []
