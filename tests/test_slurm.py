@@ -1,17 +1,22 @@
-"""preflight.slurm with real submitit and real subprocesses, no cluster: local jobs that run real
-commands; the #SBATCH text; the multi-node torchrun rewrite; and a submission through stand-ins for
-`sbatch`/`srun` (shell scripts on PATH) whose job is then started the way srun starts it, as two
-"nodes" on this machine that rendezvous with a real torchrun."""
+"""preflight.launch.slurm with real submitit and real subprocesses, no cluster: local jobs that run
+real commands (and the hardware check before them, on GPUs a stand-in NVML reports); the #SBATCH
+text; the multi-node torchrun rewrite; and submissions through stand-ins for `sbatch`/`srun` (shell
+scripts on PATH) whose job is then started the way srun starts it, as two "nodes" on this machine
+that wait for each other's hardware check and rendezvous with a real torchrun.
+(tests/test_slurm_cluster.py runs the launcher against a real Slurm.)"""
 
 import argparse
 import importlib.util
 import json
 import os
+import re
 import shlex
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +25,17 @@ from hypothesis import given, strategies as st
 
 from preflight.launch import slurm
 from preflight.launch.cli import parse_args
-from preflight.launch.slurm import SlurmError
+from preflight.launch.slurm import EXIT_NODE_CHECK, EXIT_TIME_LIMIT, SlurmError
+from preflight.launch.slurm_wait import verdicts_of
+from workspaces import ROOT
+
+GIB = 2**30
+H100 = dict(name="NVIDIA H100 80GB HBM3", memory=80 * GIB, free=79 * GIB, capability=[9, 0])
+# what a checklist planned for 2x H100 per node (the shape node_check.node_plan returns)
+PLAN = dict(gpus=2, planned_gpu=dict(name="H100-80GB", memory=80 * GIB, capability=[9, 0],
+                                     source="target"),
+            compute_dtype="bfloat16", fp8=False, device_batch_size=32, required=60 * GIB,
+            required_by_batch={32: 60 * GIB, 16: 35 * GIB, 8: 22 * GIB})
 
 TORCHRUN = ["torchrun", "--standalone", "--nproc_per_node=8", "-m", "scripts.base_train", "--",
             "--depth=20", "--save-every=1000"]
@@ -36,27 +51,45 @@ def slurm_args(*argv):
     return args
 
 
+def fake_nvml(*gpus) -> str:
+    """FAKE_NVML for tests/nvml_standin: these GPUs, a driver for CUDA 12.4."""
+    return json.dumps(dict(gpus=list(gpus), driver="550.54.15", cuda=12040))
+
+
 @pytest.fixture
 def job_dirs(tmp_path, monkeypatch):
     """A checkout and base dir; jobs run where `preflight` cannot be imported (a shadowing package
     on PYTHONPATH refuses, also over an installed copy), so a job that runs at all proves its
-    function travelled by value, as it must to compute nodes without the project."""
+    function travelled by value, as it must to compute nodes without the project. The stand-in
+    NVML comes next on PYTHONPATH; it reports the GPUs in FAKE_NVML (none: no driver)."""
     shadow = tmp_path / "shadow" / "preflight"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError('preflight is not on the nodes')\n")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    monkeypatch.setenv("PYTHONPATH", f"{shadow.parent}{os.pathsep}{ROOT / 'tests' / 'nvml_standin'}")
+    monkeypatch.delenv("FAKE_NVML", raising=False)
     assert subprocess.run([sys.executable, "-c", "import preflight"], capture_output=True).returncode
     (tmp_path / "checkout").mkdir()
     (tmp_path / "base").mkdir()
     return SimpleNamespace(root=tmp_path, checkout=tmp_path / "checkout", base=tmp_path / "base")
 
 
-def local_submit(dirs, argv, *args):
+def local_submit(dirs, argv, *args, node_plan=None, saved_in=None):
+    """A job on submitit's local executor; with a node_plan it asks for the plan's GPUs (the local
+    executor numbers them in CUDA_VISIBLE_DEVICES, as Slurm does)."""
     executor = submitit.AutoExecutor(folder=dirs.root / "jobs", cluster="local")
     env = dict(os.environ, NANOCHAT_BASE_DIR=str(dirs.base))
-    return slurm.submit(argv, cwd=dirs.checkout, env=env, gpus_per_node=0,
-                        args=slurm_args("--time", "1", *args), executor=executor)
+    gpus = node_plan["gpus"] if node_plan else 0
+    return slurm.submit(argv, cwd=dirs.checkout, env=env, gpus_per_node=gpus,
+                        args=slurm_args("--time", "1", *args), executor=executor,
+                        node_plan=node_plan, saved_in=saved_in)
+
+
+def ended(info) -> dict:
+    """The verdict the job's (only) task left, once the job is over."""
+    info.job.wait()
+    (verdict,) = verdicts_of(info)
+    return verdict
 
 
 # ----------------------------------------------------------------------------------------------
@@ -74,18 +107,42 @@ def test_a_green_command_runs_in_the_checkout_with_the_base_dir(job_dirs, monkey
     assert info.sbatch_preview is None and info.job_id == info.job.job_id
 
 
-def test_a_failing_command_fails_the_job_with_its_exit_code_and_last_output(job_dirs):
+def test_a_failing_command_ends_the_job_with_its_exit_code_and_its_output_in_the_log(job_dirs):
     code = "import sys; print('step 1 of 10', flush=True); sys.exit(3)"
     info = local_submit(job_dirs, [sys.executable, "-c", code])
-    error = info.job.exception()
-    assert isinstance(error, submitit.core.utils.FailedJobError)
-    assert "the command exited with code 3" in str(error) and "step 1 of 10" in str(error)
+    assert ended(info)["exit_code"] == 3
+    log = info.stdout_path.read_text()
+    assert "step 1 of 10" in log and "[preflight] the command exited with code 3 on " in log
 
 
 def test_a_program_missing_on_the_node_fails_with_a_hint(job_dirs):
     info = local_submit(job_dirs, ["no-such-torchrun", "--standalone"])
-    error = str(info.job.exception())
-    assert "cannot start 'no-such-torchrun'" in error and "--slurm-setup" in error
+    assert ended(info)["exit_code"] == 127
+    log = info.stdout_path.read_text()
+    assert "cannot start 'no-such-torchrun'" in log and "--slurm-setup" in log
+
+
+def test_the_hardware_check_runs_in_the_job_and_a_green_one_starts_the_run(job_dirs,
+                                                                          monkeypatch):
+    monkeypatch.setenv("FAKE_NVML", fake_nvml(H100, H100))
+    marker = job_dirs.root / "ran.json"
+    info = local_submit(job_dirs, [sys.executable, "-c", RECORD, str(marker)], node_plan=PLAN)
+    verdict = ended(info)
+    assert verdict["exit_code"] == 0 and not verdict["check_failed"] and marker.exists()
+    statuses = {c["key"]: c["status"] for c in verdict["check"]}
+    assert statuses.pop("driver") in ("ok", "warn")     # it judges this machine's torch build
+    assert statuses == dict(gpus="ok", model="ok", idle="ok", precision="ok", fp8="ok", memory="ok")
+
+
+def test_a_node_without_the_planned_gpus_never_starts_the_run(job_dirs):
+    marker = job_dirs.root / "ran.json"     # no FAKE_NVML: the stand-in finds no driver
+    info = local_submit(job_dirs, [sys.executable, "-c", RECORD, str(marker)], node_plan=PLAN)
+    verdict = ended(info)
+    assert verdict["check_failed"] and "exit_code" not in verdict and not marker.exists()
+    assert [c["key"] for c in verdict["check"] if c["status"] == "fail"] == ["gpus"]
+    log = info.stdout_path.read_text()
+    assert re.search(r"FAIL +gpus: no GPU visible on this node, but the plan needs 2 per node", log)
+    assert f"the job stops before training (exit code {EXIT_NODE_CHECK})" in log
 
 
 # ----------------------------------------------------------------------------------------------
@@ -274,35 +331,105 @@ def test_sbatch_errors_come_back_as_one_line(job_dirs, monkeypatch):
                                   "specified: nope")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch's torchrun")
-def test_a_two_node_job_rendezvouses_with_torchrun(job_dirs, monkeypatch):
-    fake_slurm(job_dirs.root, monkeypatch, 'echo "Submitted batch job 4242"')
-    # workers that are plain shells: the agents' rendezvous is what is tested, not NCCL
-    write_rank = 'echo "$RANK/$WORLD_SIZE/$GROUP_RANK" > "rank-$GROUP_RANK.txt"'
-    argv = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",
-            "--no-python", "sh", "-c", write_rank]
-    args = slurm_args("--nodes", "2", "--rdzv-port", str(free_port()), "--slurm-folder", "sl")
-    env = dict(os.environ, NANOCHAT_BASE_DIR=str(job_dirs.base))
-    info = slurm.submit(argv, cwd=job_dirs.checkout, env=env, gpus_per_node=1, args=args)
-    assert info.job_id == "4242" and info.stdout_path.name == "4242_0_log.out"
-    preview = slurm.sbatch_preview(argv, gpus_per_node=1, args=args, folder="sl",
-                                   cwd=job_dirs.checkout)
-    assert preview.startswith(info.sbatch_preview.rstrip() + "\n\n# each of the 2 task(s)")
-    # srun's part: the line after `srun <its options>`, once per node with that node's SLURM_*
+def start_like_srun(info, dirs, node_envs: dict) -> list:
+    """Start the submitted job's task on each "node" of {rank: extra environment} (here, all on
+    this machine) as srun would: the command after `srun <its options>`, with that node's SLURM_*
+    variables, in a job of two nodes."""
     srun_line = next(line for line in info.sbatch_preview.splitlines() if line.startswith("srun "))
     words = shlex.split(srun_line)
     command = words[words.index("-u") - 1:]
     nodes = []
-    for rank in (0, 1):
-        log = open(info.stdout_path.parent / f"4242_{rank}_log.out", "w")
-        node_env = dict(os.environ, SUBMITIT_EXECUTOR="slurm", SLURM_JOB_ID="4242",
+    for rank, extra in node_envs.items():
+        log = open(info.stdout_path.parent / f"{info.job_id}_{rank}_log.out", "w")
+        node_env = dict(os.environ, SUBMITIT_EXECUTOR="slurm", SLURM_JOB_ID=info.job_id,
                         SLURM_NTASKS="2", SLURM_JOB_NUM_NODES="2", SLURM_NODEID=str(rank),
-                        SLURM_PROCID=str(rank), SLURM_LOCALID="0", SLURM_JOB_NODELIST="localhost")
-        nodes.append(subprocess.Popen(command, cwd=job_dirs.checkout, env=node_env, stdout=log,
+                        SLURM_PROCID=str(rank), SLURM_LOCALID="0", SLURM_JOB_NODELIST="localhost",
+                        **extra)
+        nodes.append(subprocess.Popen(command, cwd=dirs.checkout, env=node_env, stdout=log,
                                       stderr=subprocess.STDOUT))
         log.close()
+    return nodes
+
+
+def two_node_submit(dirs, monkeypatch, argv, gpus=1, node_plan=None):
+    fake_slurm(dirs.root, monkeypatch, 'echo "Submitted batch job 4242"')
+    args = slurm_args("--nodes", "2", "--rdzv-port", str(free_port()), "--slurm-folder", "sl")
+    env = dict(os.environ, NANOCHAT_BASE_DIR=str(dirs.base))
+    return slurm.submit(argv, cwd=dirs.checkout, env=env, gpus_per_node=gpus, args=args,
+                        node_plan=node_plan), args
+
+
+def test_the_submitted_batch_file_asks_for_the_job_and_runs_submitit_on_each_node(
+        job_dirs, monkeypatch):
+    argv = ["torchrun", "--standalone", "--nproc_per_node=1", "train.py"]
+    info, _ = two_node_submit(job_dirs, monkeypatch, argv)
+    lines = info.sbatch_preview.splitlines()
+    for flag in ("--nodes=2", "--gpus-per-node=1", "--ntasks-per-node=1", "--time=720",
+                 f"--chdir={job_dirs.checkout}", "--job-name=nanochat-train",
+                 f"--output={job_dirs.root}/sl/%j/%j_0_log.out", "--signal=USR2@90"):
+        assert f"#SBATCH {flag}" in lines, flag
+    srun = shlex.split(next(line for line in lines if line.startswith("srun ")))
+    assert srun[-5:] == [sys.executable, "-u", "-m", "submitit.core._submit",
+                         f"{job_dirs.root}/sl/%j"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch's torchrun")
+def test_a_two_node_job_rendezvouses_with_torchrun(job_dirs, monkeypatch):
+    # workers that are plain shells: the agents' rendezvous is what is tested, not NCCL
+    write_rank = 'echo "$RANK/$WORLD_SIZE/$GROUP_RANK" > "rank-$GROUP_RANK.txt"'
+    argv = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",
+            "--no-python", "sh", "-c", write_rank]
+    info, args = two_node_submit(job_dirs, monkeypatch, argv)
+    assert info.job_id == "4242" and info.stdout_path.name == "4242_0_log.out"
+    nodes = start_like_srun(info, job_dirs, {0: {}, 1: {}})
     assert [node.wait(timeout=120) for node in nodes] == [0, 0], info.stdout_path.read_text()
     ranks = sorted(p.read_text().strip() for p in job_dirs.checkout.glob("rank-*.txt"))
     assert ranks == ["0/2/0", "1/2/1"]
     assert info.job.results() == [0, 0]
     assert "--rdzv_endpoint=localhost:" in info.stdout_path.read_text()
+
+
+def test_one_red_node_stops_every_node_before_training(job_dirs, monkeypatch):
+    info, _ = two_node_submit(job_dirs, monkeypatch, ["torchrun", "--standalone",
+                                                      "--nproc_per_node=2", "train.py"],
+                              gpus=2, node_plan=PLAN)
+    busy = {**H100, "processes": [[4242, 3 * GIB]]}
+    (first,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
+    deadline = time.monotonic() + 60        # node 0 passes its check, then waits for node 1
+    while not slurm.verdict_path(job_dirs.root / "sl" / "4242", "4242", 0).exists():
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.2)
+    (second,) = start_like_srun(info, job_dirs, {1: dict(FAKE_NVML=fake_nvml(H100, busy))})
+    assert [first.wait(timeout=120), second.wait(timeout=120)] == [EXIT_NODE_CHECK] * 2
+    log = info.stdout_path.read_text()
+    assert re.search(r"ok +idle: ", log) and "[preflight] on " not in log   # nothing started
+    assert f"the hardware check failed on {socket.gethostname()} (task 1)" in log
+    assert [v["check_failed"] for v in verdicts_of(info)] == [False, True]
+
+
+def test_a_node_whose_partner_never_reports_stops_after_the_wait(job_dirs, monkeypatch):
+    monkeypatch.setattr(slurm, "NODE_CHECK_WAIT_S", 1)    # travels with the pickled function
+    info, _ = two_node_submit(job_dirs, monkeypatch, ["torchrun", "--standalone",
+                                                      "--nproc_per_node=2", "train.py"],
+                              gpus=2, node_plan=PLAN)
+    (node,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
+    assert node.wait(timeout=60) == EXIT_NODE_CHECK
+    assert "failed on a node that never reported (task 1)" in info.stdout_path.read_text()
+
+
+def test_a_time_limit_warning_during_the_check_keeps_the_run_from_starting(job_dirs, monkeypatch):
+    info, _ = two_node_submit(job_dirs, monkeypatch, ["torchrun", "--standalone",
+                                                      "--nproc_per_node=2", "train.py"],
+                              gpus=2, node_plan=PLAN)
+    (node,) = start_like_srun(info, job_dirs, {0: dict(FAKE_NVML=fake_nvml(H100, H100))})
+    deadline = time.monotonic() + 60        # it passed its check and waits for node 1
+    while not slurm.verdict_path(job_dirs.root / "sl" / "4242", "4242", 0).exists():
+        assert time.monotonic() < deadline and node.poll() is None
+        time.sleep(0.2)
+    node.send_signal(signal.SIGUSR2)        # as Slurm's --signal=USR2@90 would
+    assert node.wait(timeout=60) == EXIT_TIME_LIMIT
+    log = info.stdout_path.read_text()
+    assert "SIGUSR2 came before the run started: nothing was started" in log
+    assert "[preflight] on " not in log
+    (verdict,) = verdicts_of(info)
+    assert (verdict["stopped_by"], verdict["exit_code"]) == ("SIGUSR2", None)

@@ -35,6 +35,48 @@ MUTATIONS = [
     # filled in below, by area
 ]
 
+# Slurm: the hardware check in the job, --wait's verdict, signals, the partition check
+_CLUSTER = "tests/test_slurm_cluster.py"
+MUTATIONS += [
+    Mutation("slurm: the job ignores a red hardware check", "preflight/launch/slurm.py",
+             'if v.get("check_failed")]\n    if red:', 'if v.get("failed")]\n    if red:',
+             ("tests/test_slurm.py", "-k", "without_the_planned")),
+    Mutation("slurm: --wait on a real cluster returns 0 always", "preflight/launch/cli.py",
+             "    return follow(info, saved_in) if args.wait else 0",
+             "    if args.wait:\n        follow(info, saved_in)\n    return 0",
+             (_CLUSTER, "-k", "green")),
+    Mutation("slurm: the launcher ignores the check's verdict", "preflight/launch/slurm_wait.py",
+             'red = [v for v in verdicts if v.get("check_failed")]', "red = []",
+             (_CLUSTER, "-k", "placeholder")),
+    Mutation("slurm: the run keeps the default SIGUSR2 (Slurm's warning kills it)",
+             "preflight/launch/slurm.py",
+             "signal.signal(signal.SIGUSR2, signal.SIG_IGN)",
+             "signal.signal(signal.SIGUSR2, signal.SIG_DFL)",
+             (_CLUSTER, "-k", "time_limit")),
+    Mutation("slurm: the time-limit warning is not passed on as SIGTERM", "preflight/launch/slurm.py",
+             "signum != signal.SIGTERM or not self.under_slurm",
+             "signum == signal.SIGTERM and not self.under_slurm",
+             (_CLUSTER, "-k", "time_limit")),
+    Mutation("slurm: a node starts training once its own check is green", "preflight/launch/slurm.py",
+             "        if len(found) == job.num_tasks:\n",
+             "        if job.global_rank in found:\n",
+             ("tests/test_slurm.py", "-k", "red_node")),
+    Mutation("slurm: the node's total memory is compared, not its free memory",
+             "preflight/hardware/node_check.py",
+             "available = min(g.free if g.free is not None else g.memory for g in used)",
+             "available = min(g.memory for g in used)", ("tests/test_node_check.py",)),
+    Mutation("slurm: cancelled reads as the time limit", "preflight/launch/slurm_wait.py",
+             '"CANCELLED": (EXIT_CANCELLED,', '"CANCELLED": (EXIT_TIME_LIMIT,',
+             ("tests/test_slurm_wait.py",)),
+    Mutation("slurm: the partition's CPUs read as its nodes", "preflight/launch/slurm.py",
+             'int(part.get("TotalNodes") or 0)', 'int(part.get("TotalCPUs") or 0)',
+             (_CLUSTER, "-k", "partition")),
+    Mutation("slurm: a model file without its meta file counts as saved",
+             "preflight/launch/checkpoints.py",
+             'complete = [s for s in steps if f"meta_{s:06d}.json" in names]', "complete = steps",
+             ("tests/test_slurm_wait.py", "-k", "saved")),
+]
+
 
 def run_one(m: Mutation, timeout: float) -> tuple:
     """(verdict, seconds, detail) for one mutation, in a fresh copy of the repository."""

@@ -46,6 +46,7 @@ class HardwarePlan:
     estimate: MemoryEstimate          # at the run's device batch size
     available: int = None             # bytes per rank the estimate is compared with
     recommended: tuple = None         # (device_batch_size, MemoryEstimate) largest that fits
+    required_by_batch: dict = field(default_factory=dict)  # allowed device batch size -> bytes
     disk: DiskPlan = None
     findings: dict = field(default_factory=dict)
 
@@ -103,6 +104,7 @@ class HardwarePlan:
             grad_accum=self.grad_accum, available=self.available, estimate=self.estimate.as_dict(),
             recommended=(dict(device_batch_size=self.recommended[0],
                               estimate=self.recommended[1].as_dict()) if self.recommended else None),
+            required_by_batch=self.required_by_batch,
             disk=self.disk.as_dict() if self.disk else None,
             findings={k: dict(status=f.status, message=f.message) for k, f in self.findings.items()})
 
@@ -141,7 +143,7 @@ def _gpu_findings(facts: GpuFacts, ranks: int) -> dict:
     return dict(gpus=gpus, same_model=same, idle=idle)
 
 
-def _driver_finding(facts: GpuFacts) -> Finding:
+def driver_finding(facts: GpuFacts) -> Finding:
     if facts.source != "nvml" or not facts.count:
         return Finding("skip", "no GPU probed (none here, or a planning target): driver not checked")
     built, supports = facts.torch_cuda_version, facts.cuda_driver_version
@@ -257,9 +259,13 @@ def plan_hardware(settings: Settings, params: ParamCount, facts: GpuFacts, run: 
     saves = save_count(run.num_iterations, run.save_every, every_step_saves=recipe.optimizer != "split")
     disk = plan_disk(settings.base_dir, settings.base_dir / "base_checkpoints" / run.checkpoint_subdir,
                      size, saves)
-    plan = HardwarePlan(facts, params, ranks, why, recipe, run, estimate, available, recommended, disk)
+    # what each allowed batch size needs, so that a Slurm job can advise one for the GPUs it got
+    required_by_batch = {dbs: estimate_memory(params, recipe, ranks, dbs, seq, constants).required
+                         for dbs in batch_sizes_allowed(run.total_batch_size, seq, ranks)}
+    plan = HardwarePlan(facts, params, ranks, why, recipe, run, estimate, available, recommended,
+                        required_by_batch, disk)
     findings = _gpu_findings(facts, per_node)
-    findings["driver"] = _driver_finding(facts)
+    findings["driver"] = driver_finding(facts)
     if capability is None:
         findings["precision"] = Finding("skip", "no GPU and no --target-gpu: precision not checked")
         findings["fp8"] = Finding("skip", "no GPU and no --target-gpu: --fp8 not checked")

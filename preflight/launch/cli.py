@@ -14,10 +14,12 @@ from preflight.config import (add_options, checklist_args, default_reports_dir,
                               settings_from_args)
 from preflight.launch.candidates import launch_environ, reminders
 from preflight.launch.run import log_path_for, run_logged
+from preflight.hardware.node_check import node_plan
 from preflight.launch.runreport import write_run_report
 from preflight.launch.watch import Watch, journal_path, plan_from_summary, stop_refusal
-from preflight.launch.slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, require_slurm,
+from preflight.launch.slurm import (DEFAULT_FOLDER, SlurmError, add_slurm_arguments, check_cluster,
                                     sbatch_preview, submit)
+from preflight.launch.slurm_wait import follow
 
 
 def parse_args(argv):
@@ -58,12 +60,15 @@ def confirmed(args, what: str) -> bool:
     return args.yes or _ask(f"\n{what}? Type 'yes' to go ahead: ").strip().lower() in ("y", "yes")
 
 
-def submit_to_slurm(argv, args, settings, env) -> int:
-    """Show the Slurm job; on confirmation submit it and say where its output goes."""
+def submit_to_slurm(argv, args, settings, env, hardware: dict) -> int:
+    """Show the Slurm job; on confirmation submit it (with the plan its nodes are checked against:
+    the checklist's hardware facts) and say where its output goes; with --wait, follow it."""
     if args.slurm_folder == DEFAULT_FOLDER:  # beside the other reports, wherever those go
         args.slurm_folder = str(settings.reports_dir / "slurm")
     folder = Path(args.slurm_folder).resolve()
     try:
+        if not args.dry_run:    # now that the GPUs per node are known
+            check_cluster(args, settings.gpus)
         print("\nSlurm job:\n" + sbatch_preview(argv, gpus_per_node=settings.gpus, args=args,
                                                 folder=folder, cwd=settings.checkout.root))
         if args.dry_run:
@@ -72,13 +77,15 @@ def submit_to_slurm(argv, args, settings, env) -> int:
         if not confirmed(args, "Submit this job"):
             print("Not submitted.")
             return 1
+        saved_in = (hardware["disk"]["checkpoint_dir"], settings.ranks)
         info = submit(argv, cwd=settings.checkout.root, env=env, gpus_per_node=settings.gpus,
-                      args=args)
+                      args=args, saved_in=saved_in,
+                      node_plan=None if args.skip_node_check else node_plan(hardware, settings.gpus))
     except SlurmError as exc:
         print(f"Not submitted: {exc}", file=sys.stderr)
         return 2
     print(f"Submitted Slurm job {info.job_id}; follow it: tail -f {info.stdout_path}")
-    return 0
+    return follow(info, saved_in) if args.wait else 0
 
 
 def _own_summary(reports_dir: Path, run_id: str):
@@ -132,7 +139,7 @@ def main(argv=None) -> int:
         args.reports_dir = str(Path(args.reports_dir).resolve())
     if args.slurm and not args.dry_run:
         try:
-            require_slurm()
+            check_cluster(args, args.gpus)
         except SlurmError as exc:
             print(f"Not submitting: {exc}", file=sys.stderr)
             return 2
@@ -157,7 +164,7 @@ def main(argv=None) -> int:
     argv = shlex.split(chosen["command"])
     env = launch_environ(settings)
     if args.slurm:
-        return submit_to_slurm(argv, args, settings, env)
+        return submit_to_slurm(argv, args, settings, env, summary["facts"]["hardware"])
     if args.dry_run:
         print("\nDry run: nothing was started.")
         if args.demo is not None:

@@ -1,26 +1,37 @@
 """Submit the chosen training command to a Slurm cluster with submitit (the other launch target).
 
-`launch.py --slurm` runs the same checklist and asks the same confirmation, then hands the command to
-`submit`, which returns at once with the job id and log paths. In the job, one task per node runs
-`run_job`: the command in the nanochat checkout, its output (stderr merged) streamed to the task's
-log, and the job fails with the command's exit code. A single node runs the command as is. Several
-nodes need a torchrun command: its `--standalone` becomes a c10d rendezvous on the job's first node,
-written inside the job, where the hostnames are known. A shell script is refused on several nodes:
-each node would run the whole script, downloads and all.
+`launch.py --slurm` checks the cluster (partition, nodes, GPUs per node), runs the same checklist and
+asks the same confirmation, then hands the command to `submit`, which returns at once with the job id
+and log paths (`--wait` follows the job to its end: preflight.launch.slurm_wait). In the job, one
+task per node runs `run_job`: first the hardware check of its node against the plan
+(preflight.hardware.node_check; every node waits for the others' verdict, and a red one stops them all
+before training), then the command in the nanochat checkout, its output (stderr merged) streamed to
+the task's log. The task exits with the command's exit code, so Slurm records it. Slurm's time-limit
+warning becomes a SIGTERM to the run; scancel and the time limit reach it from Slurm directly; each
+task leaves a verdict file beside its log, and the first task says what the run saved.
+
+A single node runs the command as is. Several nodes need a torchrun command: its `--standalone`
+becomes a c10d rendezvous on the job's first node, written inside the job, where the hostnames are
+known. A shell script is refused on several nodes: each node would run the whole script, downloads
+and all.
 
 Without Slurm, `sbatch_preview` shows the #SBATCH text that would be submitted (for --dry-run), and
 tests inject `submitit.AutoExecutor(folder, cluster="local")` into `submit`.
 """
 
 import argparse
+import contextlib
+import json
 import math
 import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,11 +41,24 @@ import submitit
 import submitit.slurm.slurm
 
 from preflight.config import positive_int
+from preflight.hardware.node_check import check_node, report_lines
+from preflight.hardware.probe import probe
+from preflight.launch.checkpoints import saved_lines
+from preflight.util.atomic_write import write_json_atomic
 
 DEFAULT_TIME = "12:00:00"
 DEFAULT_FOLDER = "reports/slurm"
 DEFAULT_RDZV_PORT = 29500
-TAIL_BYTES = 4000   # how much of the command's last output a failed job's error message carries
+NODE_CHECK_WAIT_S = 600   # how long a node waits for the other nodes' hardware checks
+
+# `launch.py --slurm --wait` exits with the command's exit code, or with one of these (README)
+EXIT_NODE_CHECK = 120     # the hardware check in the job stopped it before training
+EXIT_CANCELLED = 121      # scancel, or preempted
+EXIT_NODE_FAIL = 122      # a node failed (NODE_FAIL, BOOT_FAIL)
+EXIT_OUT_OF_MEMORY = 123  # OUT_OF_MEMORY
+EXIT_TIME_LIMIT = 124     # TIMEOUT, DEADLINE, or stopped at the time-limit warning (as timeout(1))
+EXIT_UNKNOWN = 125        # the job's end could not be read (or scancel failed)
+EXIT_DETACHED = 130       # Ctrl+C without cancelling: the job keeps running
 
 # torchrun's options that take no value (torch/distributed/run.py, the `check_env` actions)
 _TORCHRUN_FLAGS = {"--standalone", "-m", "--module", "--no-python", "--no_python", "--run-path",
@@ -56,10 +80,6 @@ _SBATCH_NAMES = {"name": "job_name", "timeout_min": "time", "tasks_per_node": "n
 
 class SlurmError(Exception):
     """A one-line reason not to submit (no Slurm here, a refused request, sbatch said no)."""
-
-
-class CommandFailed(RuntimeError):
-    """Raised inside the job when the command exits non-zero, so that submitit marks the job failed."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +162,13 @@ def add_slurm_arguments(parser: argparse.ArgumentParser):
     g.add_argument("--rdzv-port", type=_port, default=DEFAULT_RDZV_PORT,
                    help=f"torchrun's rendezvous port on the first node, with --nodes > 1 "
                         f"(default {DEFAULT_RDZV_PORT})")
+    g.add_argument("--wait", action="store_true",
+                   help="follow the job to its end (state and log) and exit with its exit code, "
+                        f"or {EXIT_NODE_CHECK} failed node check, {EXIT_CANCELLED} cancelled, "
+                        f"{EXIT_NODE_FAIL} node failure, {EXIT_OUT_OF_MEMORY} out of memory, "
+                        f"{EXIT_TIME_LIMIT} time limit; Ctrl+C asks whether to cancel the job")
+    g.add_argument("--skip-node-check", action="store_true",
+                   help="start training without checking the node's GPUs against the plan first")
     return g
 
 
@@ -209,42 +236,181 @@ def check_request(argv, *, gpus_per_node: int, nodes: int) -> None:
 # ----------------------------------------------------------------------------------------------
 # What runs inside the job (pickled by value: the nodes need submitit, not this package)
 
-def run_job(argv, cwd: str, env_updates: dict, rdzv_port: int = None) -> int:
-    """Run argv in cwd with the node's environment plus env_updates; stream its output to this
-    task's log; raise CommandFailed on a non-zero exit. rdzv_port: rewrite for several nodes."""
-    host = socket.gethostname()
-    if rdzv_port is not None:
-        argv = rendezvous_argv(argv, submitit.JobEnvironment(), rdzv_port)
-    # Python children block-buffer into a pipe; unbuffered, the log can be followed live
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_updates}
-    print(f"[preflight] on {host}, in {cwd}: {shlex.join(argv)}", flush=True)
+# the modules whose functions travel by value into the job: run_job and everything it calls (a
+# module object itself would travel by name, so the job's code imports functions, not modules)
+BY_VALUE = tuple(sys.modules[name] for name in (
+    __name__, "preflight.hardware.node_check", "preflight.hardware.probe", "preflight.hardware.plan",
+    "preflight.hardware.precision", "preflight.checklist.finding", "preflight.util.format",
+    "preflight.util.atomic_write", "preflight.launch.checkpoints"))
+
+
+def verdict_path(folder, job_id, task) -> Path:
+    """Where a task of the job leaves its verdict: beside its log in the job's folder."""
+    return Path(folder) / f"{job_id}_{task}_verdict.json"
+
+
+def read_verdict(path) -> dict:
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _log(line: str) -> None:
+    print(f"[preflight] {line}", flush=True)
+
+
+class _Stop:
+    """Slurm's time-limit warning (SIGUSR2, `--signal=USR2@90`) and SIGTERM (scancel, the time
+    limit, preemption), caught from the task's start: one that comes during the hardware check
+    keeps the run from starting, one that comes during the run stops it. The run itself gets
+    SIGTERM: for the warning from here; scancel and the time limit send it to every process of the
+    job already, the run included, and a second one could cut torchrun's own shutdown short."""
+
+    SIGNALS = (signal.SIGUSR2, signal.SIGTERM)
+
+    def __init__(self):
+        self.by = None          # the name of the first stopping signal
+        self.group = None       # the run's process group, once it runs
+        self.under_slurm = "SLURM_JOB_ID" in os.environ
+        self.previous = {s: signal.signal(s, self._caught) for s in self.SIGNALS}
+
+    def _caught(self, signum, _frame):      # no printing here: the task may be inside a write
+        self.by = self.by or signal.Signals(signum).name
+        if self.group is not None and (signum != signal.SIGTERM or not self.under_slurm):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.group, signal.SIGTERM)
+
+    def start(self, argv, cwd: str, env: dict) -> subprocess.Popen:
+        """Popen argv in its own process group. The warning goes to every process of the job
+        step and would kill a script that does not handle it: the run inherits "ignore" (a
+        warning in the moment around the start is lost: the time limit's SIGTERM still comes)."""
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            signal.signal(signal.SIGUSR2, self._caught)
+        self.group = proc.pid
+        return proc
+
+    def restore(self) -> None:
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+def _node_verdicts(job, verdict: dict, stop: _Stop) -> list:
+    """Every task's verdict on its node's hardware check, once all are written (this one's first);
+    a task that has not written one within NODE_CHECK_WAIT_S counts as failed. A stopping signal
+    ends the wait."""
+    write_json_atomic(verdict_path(job.paths.folder, job.job_id, job.global_rank), verdict)
+    deadline = time.monotonic() + NODE_CHECK_WAIT_S
+    while not stop.by:
+        found = {task: read_verdict(verdict_path(job.paths.folder, job.job_id, task))
+                 for task in range(job.num_tasks)}
+        # a verdict of an earlier run of a requeued job does not count
+        found = {task: v for task, v in found.items() if v.get("restart") == verdict["restart"]}
+        if len(found) == job.num_tasks:
+            return list(found.values())
+        if time.monotonic() > deadline:
+            silent = dict(host="a node that never reported", check_failed=True, check=[dict(
+                key="reported", status="fail",
+                message=f"no hardware check within {NODE_CHECK_WAIT_S} s")])
+            return [*found.values(), *(dict(silent, task=task) for task in range(job.num_tasks)
+                                       if task not in found)]
+        time.sleep(1)
+    return [verdict]
+
+
+def _check_node(node_plan: dict, env: dict, job, verdict: dict, stop: _Stop) -> None:
+    """The hardware check of this node against the plan; exits the task with EXIT_NODE_CHECK,
+    before anything starts, when this node or another one fails it."""
+    findings = check_node(node_plan, probe(env))
+    for line in report_lines(findings, verdict["host"]):
+        print(line, flush=True)
+    verdict.update(check=[dict(key=k, status=f.status, message=f.message)
+                          for k, f in findings.items()],
+                   check_failed=any(f.status == "fail" for f in findings.values()))
+    red = [v for v in _node_verdicts(job, verdict, stop) if v.get("check_failed")]
+    if red:
+        hosts = ", ".join(f"{v['host']} (task {v['task']})" for v in red)
+        _log(f"the hardware check failed on {hosts}: the job stops before training "
+             f"(exit code {EXIT_NODE_CHECK})")
+        sys.exit(EXIT_NODE_CHECK)   # SystemExit passes submitit's handler: Slurm records the code
+
+
+def _run_command(argv, cwd: str, env: dict, stop: _Stop) -> int:
+    """Run argv, its output (stderr merged) streamed to this task's log; its exit code, 128 + N
+    for a run killed by signal N as shells report it, 127 when it cannot start."""
+    try:
+        proc = stop.start(argv, cwd, env)
     except OSError as e:
-        raise CommandFailed(f"cannot start {argv[0]!r} in {cwd} on {host}: {e.strerror} (is its "
-                            f"environment active? see --slurm-setup)") from None
-    tail = b""
+        _log(f"cannot start {argv[0]!r} in {cwd}: {e.strerror} (is its environment active? see "
+             f"--slurm-setup)")
+        return 127
     try:
         out = sys.stdout.buffer
         for chunk in iter(lambda: proc.stdout.read1(65536), b""):
             out.write(chunk)
             out.flush()
-            tail = (tail + chunk)[-TAIL_BYTES:]
         code = proc.wait()
-    except BaseException:
-        # submitit's timeout signal raises here: stop the run rather than orphan it
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        raise
-    if code != 0:
-        code = 128 - code if code < 0 else code   # as shells report a signal
-        raise CommandFailed(f"the command exited with code {code} on {host}: {shlex.join(argv)}\n"
-                            f"--- its last output ---\n{tail.decode(errors='replace')}")
-    return code
+    finally:
+        if proc.poll() is None:     # this task is being torn down: do not orphan the run
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 128 - code if code < 0 else code
+
+
+def run_job(argv, cwd: str, env_updates: dict, rdzv_port: int = None, node_plan: dict = None,
+            saved_in: tuple = None) -> int:
+    """One task of the job: check this node against node_plan (None: no check), run argv in cwd
+    with the node's environment plus env_updates, and exit with its exit code (EXIT_TIME_LIMIT when
+    the time-limit warning stopped it). rdzv_port: rewrite for several nodes. saved_in: (checkpoint
+    folder, ranks), for the first task to say what the run saved. Leaves a verdict file."""
+    job = submitit.JobEnvironment()
+    stop = _Stop()
+    try:
+        _run_task(job, stop, argv, cwd, env_updates, rdzv_port, node_plan, saved_in)
+    finally:
+        stop.restore()
+    return 0
+
+
+def _run_task(job, stop, argv, cwd, env_updates, rdzv_port, node_plan, saved_in) -> None:
+    # Python children block-buffer into a pipe; unbuffered, the log can be followed live
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_updates}
+    verdict = dict(host=socket.gethostname(), task=job.global_rank,
+                   restart=os.environ.get("SLURM_RESTART_COUNT", "0"))
+    if node_plan is not None:
+        _check_node(node_plan, env, job, verdict, stop)
+    if rdzv_port is not None:
+        argv = rendezvous_argv(argv, job, rdzv_port)
+    if stop.by:
+        code = None
+        _log(f"{stop.by} came before the run started: nothing was started")
+    else:
+        _log(f"on {verdict['host']}, in {cwd}: {shlex.join(argv)}")
+        code = _run_command(argv, cwd, env, stop)
+        if stop.by:
+            _log(f"{stop.by} stopped the run")
+    verdict.update(exit_code=code, stopped_by=stop.by)
+    if saved_in and job.global_rank == 0:
+        verdict["saved"] = saved_lines(*saved_in)
+        for line in verdict["saved"]:
+            _log(line)
+    write_json_atomic(verdict_path(job.paths.folder, job.job_id, job.global_rank), verdict)
+    if stop.by == "SIGUSR2":
+        _log(f"stopped at the time-limit warning (the run's exit code: {code}); the job ends "
+             f"with {EXIT_TIME_LIMIT}")
+        sys.exit(EXIT_TIME_LIMIT)   # SystemExit passes submitit's handler: Slurm records the code
+    if code is None:
+        sys.exit(128 + signal.SIGTERM)
+    if code:
+        _log(f"the command exited with code {code} on {verdict['host']}: {shlex.join(argv)}")
+        sys.exit(code)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -282,12 +448,15 @@ def _job_folder(folder) -> Path:
     return Path(folder).expanduser().resolve() / "%j"   # one folder per job id
 
 
-def _shown_command(argv, *, nodes: int, port: int, cwd) -> str:
+def _shown_command(argv, *, nodes: int, port: int, cwd, node_check: bool) -> str:
     if nodes > 1:
         placeholder = SimpleNamespace(num_nodes=nodes, job_id="<job id>", hostnames=["<first node>"])
         argv = rendezvous_argv(argv, placeholder, port)
     where = f"in {cwd}" if cwd is not None else "in the checkout"
-    return (f"# each of the {nodes} task(s) (one per node) then runs, {where}:\n"
+    check = (f"# each task first checks its node's GPUs against the plan; a failed check on any "
+             f"node ends the job before training (exit code {EXIT_NODE_CHECK})\n"
+             if node_check else "")
+    return (f"{check}# each of the {nodes} task(s) (one per node) then runs, {where}:\n"
             f"#   {shlex.join(argv)}")
 
 
@@ -299,7 +468,8 @@ def sbatch_preview(argv, *, gpus_per_node: int, args, folder, cwd=None) -> str:
     """
     argv = list(argv)
     check_request(argv, gpus_per_node=gpus_per_node, nodes=args.nodes)
-    shown = _shown_command(argv, nodes=args.nodes, port=args.rdzv_port, cwd=cwd)
+    shown = _shown_command(argv, nodes=args.nodes, port=args.rdzv_port, cwd=cwd,
+                           node_check=not args.skip_node_check)
     params = _parameters(argv, gpus_per_node=gpus_per_node, args=args, cwd=cwd)
     kwargs = {_SBATCH_NAMES.get(k, k.removeprefix("slurm_")): v for k, v in params.items()}
     job_folder = _job_folder(folder)
@@ -332,6 +502,62 @@ def require_slurm() -> None:
                          f"PATH): run launch.py --slurm on the cluster's login node")
 
 
+def _slurm_records(*argv) -> list:
+    """`scontrol show ... -o` as one dict per line; SlurmError with scontrol's own words."""
+    try:
+        done = subprocess.run(["scontrol", *argv, "-o"], capture_output=True, text=True,
+                              timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise SlurmError(f"scontrol {' '.join(argv)} failed: {e}") from None
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        raise SlurmError(f"scontrol {' '.join(argv)}: "
+                         f"{said[0] if said else f'exit code {done.returncode}'}")
+    return [dict(re.findall(r"(\w+)=(\S*)", line)) for line in done.stdout.splitlines()
+            if line.strip()]
+
+
+def _gpus_of(gres: str) -> int:
+    """GPUs in a node's gres, as sinfo's %G prints it: `gpu:h100:8(S:0-1)` -> 8; `(null)` -> 0."""
+    return sum(int(n) for n in re.findall(r"(?:^|,)gpu(?::[^:,(]+)?:(\d+)", gres))
+
+
+def check_cluster(args, gpus_per_node: int = None) -> None:
+    """Raise SlurmError (one line) when this cluster cannot run the job as asked: no Slurm here, no
+    such partition (or no default one), fewer nodes in it than --nodes, or nodes with fewer GPUs
+    than gpus_per_node. Cheap, so launch.py calls it before the checklist. (Slurm itself refuses
+    --nodes only where EnforcePartLimits is set; by default it leaves the job pending for ever.)"""
+    require_slurm()
+    records = _slurm_records("show", "partition", *([args.partition] if args.partition else []))
+    name = args.partition
+    if name is None:
+        default = [r for r in records if r.get("Default") == "YES"]
+        if not default:
+            names = ", ".join(r.get("PartitionName", "?") for r in records) or "none"
+            raise SlurmError(f"this cluster has no default partition: pass --partition "
+                             f"(partitions: {names})")
+        records, name = default, default[0].get("PartitionName")
+    part = records[0]
+    total = int(part.get("TotalNodes") or 0)
+    limit = part.get("MaxNodes", "UNLIMITED")
+    most = min(total, int(limit)) if limit.isdigit() else total
+    if args.nodes > most:
+        why = (f"has {total} node(s) ({part.get('Nodes', '?')})" if most == total else
+               f"allows at most {most} node(s) per job")
+        raise SlurmError(f"--nodes {args.nodes}: partition {name} {why}; ask for at most {most}, "
+                         f"or choose another partition with --partition")
+    if gpus_per_node:
+        try:
+            done = subprocess.run(["sinfo", "-h", "-N", "-p", name, "-o", "%G"],
+                                  capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise SlurmError(f"sinfo failed: {e}") from None
+        most_gpus = max((_gpus_of(line) for line in done.stdout.split()), default=0)
+        if done.returncode == 0 and most_gpus < gpus_per_node:
+            raise SlurmError(f"--gpus {gpus_per_node}: the nodes of partition {name} have at most "
+                             f"{most_gpus} GPU(s) (gres)")
+
+
 def _slurm_executor(folder):
     require_slurm()
     try:
@@ -340,11 +566,14 @@ def _slurm_executor(folder):
         raise SlurmError(f"submitit cannot use Slurm here: {_first_line(e)}") from None
 
 
-def submit(argv, *, cwd: Path, env: dict, gpus_per_node: int, args, executor=None) -> JobInfo:
+def submit(argv, *, cwd: Path, env: dict, gpus_per_node: int, args, executor=None,
+           node_plan: dict = None, saved_in: tuple = None) -> JobInfo:
     """Submit argv as a job (one task per node) and return at once with its id and log paths.
 
     cwd: the nanochat checkout; env: the environment to run with (only what differs from this
     process's environment travels: the nodes keep their own CUDA_VISIBLE_DEVICES, SLURM_* ...).
+    node_plan: what each node's GPUs must match before training (node_check.node_plan; None: no
+    check). saved_in: (checkpoint folder, ranks), to report what the run saved.
     executor: a submitit executor to use instead of Slurm (tests: cluster="local").
     Raises SlurmError with a one-line reason when nothing was submitted.
     """
@@ -359,15 +588,17 @@ def submit(argv, *, cwd: Path, env: dict, gpus_per_node: int, args, executor=Non
         raise SlurmError(f"submitit refused the job's parameters: {_first_line(e)}") from None
     updates = {k: v for k, v in env.items() if os.environ.get(k) != v}
     rdzv_port = args.rdzv_port if args.nodes > 1 else None
-    module = sys.modules[__name__]
-    cloudpickle.register_pickle_by_value(module)
+    for module in BY_VALUE:
+        cloudpickle.register_pickle_by_value(module)
     try:
-        job = executor.submit(run_job, argv, str(cwd), updates, rdzv_port)
+        job = executor.submit(run_job, argv, str(cwd), updates, rdzv_port, node_plan,
+                              None if saved_in is None else (str(saved_in[0]), saved_in[1]))
     except (submitit.core.utils.FailedJobError, submitit.core.utils.FailedSubmissionError,
             OSError) as e:
         raise SlurmError(f"the submission failed: {_first_line(e)}") from None
     finally:
-        cloudpickle.unregister_pickle_by_value(module)
+        for module in BY_VALUE:
+            cloudpickle.unregister_pickle_by_value(module)
     submitted = Path(job.paths.submission_file)
     return JobInfo(str(job.job_id), Path(job.paths.stdout),
                    submitted.read_text() if submitted.exists() else None, job)
