@@ -64,7 +64,7 @@ def floor(shards):
 
 
 def passes(shards, scan, dedup):
-    return [read_shard(p, scan, 0, dedup) for p in shards]
+    return [read_shard(p, scan, 0, dedup_config=dedup) for p in shards]
 
 
 def join(facts, config):

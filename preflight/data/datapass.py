@@ -36,6 +36,10 @@ NULL_ROWS_KEPT = 10  # rows named in the message about null documents
 # Shards on disk below these sizes are read in this process: measured on 2 cores, one process
 # reads text at over 1 GB/s but scans it for secrets at about 300 MB/s.
 PARALLEL_MIN_BYTES = 16 << 20
+# What every worker imports, imported once in the forkserver instead (~0.3-0.5 CPU-s a worker);
+# pandas because pyarrow's scalar and array constructors import it on first use.
+WORKER_PRELOAD = ("preflight.data.datapass", "preflight.secrets.scanner", "preflight.data.dedup",
+                  "pandas")
 PARALLEL_MIN_BYTES_NO_SCAN = 256 << 20
 
 
@@ -357,6 +361,8 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
             finish(job, read_shard(*_read_args(job, scan, dedup_config)))
     else:
         ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+        if ctx.get_start_method() == "forkserver":  # workers fork with these already imported
+            ctx.set_forkserver_preload(list(WORKER_PRELOAD))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_exit_with,
                                    initargs=(os.getpid(),))
         try:
@@ -402,9 +408,11 @@ def scanner_config(settings):
     return ScannerConfig(rule_files=tuple(settings.secrets_rules), **options)
 
 
-def pass_for_settings(settings, shards: list, *, scan: bool = True, progress=None) -> DataPass:
+def pass_for_settings(settings, shards: list, *, scan: bool = True, duplicates: bool = True,
+                      progress=None) -> DataPass:
     """The pass the checklist runs: samples for Step 3 (the whole budget for the val shard,
-    the budget split across train shards), the secret scan, the shared cache."""
+    the budget split across train shards), the secret scan, duplicate fingerprints (unless
+    `duplicates` is False: `preflight scan`), the shared cache."""
     budget = settings["compression_sample_mb"] * (1 << 20)
     budgets = [budget / max(len(shards) - 1, 1)] * (len(shards) - 1) + [budget]
     config = scanner_config(settings) if scan else None
@@ -416,4 +424,4 @@ def pass_for_settings(settings, shards: list, *, scan: bool = True, progress=Non
     shutil.rmtree(settings.cache_dir / "shards", ignore_errors=True)
     return run_pass(shards, scan_config=config,
                     sample_bytes=budgets, cache_dir=settings.cache_dir / CACHE_FOLDER,
-                    progress=progress, dedup=dedup_configs(settings, shards))
+                    progress=progress, dedup=dedup_configs(settings, shards) if duplicates else None)

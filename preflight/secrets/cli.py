@@ -1,7 +1,6 @@
 """`preflight scan` (Step 2 on its own: the checklist's scan, cache and reports, exit 1 on
 findings) and `preflight sanitize` (rewrite the shards with typed placeholders)."""
 
-import multiprocessing
 import sys
 from pathlib import Path
 
@@ -19,22 +18,14 @@ from preflight.util.lock import FolderLocked, folder_lock
 AUDIT_LOG_NAME = "sanitize-audit.jsonl"
 
 
-def preload_workers():
-    """Have the pass's worker processes start with the reading and scanning modules imported
-    (once, in the forkserver they fork from) instead of importing them each (~0.3 s a worker)."""
-    multiprocessing.get_context("forkserver").set_forkserver_preload(
-        ["preflight.data.datapass", "preflight.secrets.scanner"])
-
-
 def cmd_scan(args) -> int:
     """Step 2 on its own: same scan, same cache, same outputs, exit 1 on findings."""
-    preload_workers()
     settings = data_settings(args)
     shards = list_shards(args.data_dir)
     if not shards:
         print(no_shards_message(settings), file=sys.stderr)
         return 2
-    dp = pass_for_settings(settings, shards, progress=progress)
+    dp = pass_for_settings(settings, shards, duplicates=False, progress=progress)  # secrets only
     kept, suppressed = apply_baseline(dp.findings, settings.secrets_baseline)
     if args.update_baseline:
         added = update_baseline(args.update_baseline, kept)
