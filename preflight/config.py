@@ -43,8 +43,10 @@ THRESHOLDS = {
     "dup_near_ngram": (5.0, "near copies: words per shingle (datatrove: 5)"),
     "dup_near_bands": (14.0, "near copies: MinHash LSH bands (datatrove: 14)"),
     "dup_near_rows": (8.0, "near copies: MinHash values per band (datatrove: 8)"),
-    "dup_near_max_gb": (1.0, "near copies: estimate on at most this many GB of shard files (the "
-                             "validation shard and evenly spread train shards; 0 = exact only)"),
+    "dup_near_max_text_mb": (256.0, "near copies: estimate on at most this many MB of text (the "
+                                    "validation shard and evenly spread train shards; 0 = exact "
+                                    "only); bounds a cold run's MinHash work (~10 s per GB of "
+                                    "text and core)"),
 }
 TEXT_THRESHOLDS = {"depth_by_tokens"}
 SPEEDRUN_GPUS = 8

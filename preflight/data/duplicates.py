@@ -11,6 +11,7 @@ import math
 import re
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from preflight.data.dedup import EXACT, NEAR, DedupConfig, Fingerprints, plan, read_rows
 from preflight.data.doc_hashes import MinHashConfig
@@ -32,11 +33,12 @@ def minhash_config(settings) -> MinHashConfig:
 
 
 def near_shard_indices(shards: list, max_bytes: float) -> list:
-    """Which shards get MinHash values: all when their files fit `max_bytes`, else the validation
-    shard and train shards evenly spread (every k-th) within the budget; none for a budget of 0."""
+    """Which shards get MinHash values: all when their text fits `max_bytes`, else the validation
+    shard and train shards evenly spread (every k-th) within the budget; none for a budget of 0.
+    MinHash costs ~10x the rest of the pass per byte of text: the budget bounds a cold run's cost."""
     if max_bytes <= 0 or not shards:
         return []
-    sizes = [_size(p) for p in shards]
+    sizes = [text_size(p) for p in shards]
     if sum(sizes) <= max_bytes:
         return list(range(len(shards)))
     chosen, budget = [len(shards) - 1], max_bytes - sizes[-1]
@@ -49,16 +51,20 @@ def near_shard_indices(shards: list, max_bytes: float) -> list:
     return sorted(chosen)
 
 
-def _size(path) -> int:
+def text_size(path) -> int:
+    """The `text` column's uncompressed size, from the footer (no page is read); 0 if unreadable."""
     try:
-        return path.stat().st_size
-    except OSError:
+        md = pq.ParquetFile(path).metadata
+        column = md.schema.to_arrow_schema().get_field_index("text")
+        return sum(md.row_group(i).column(column).total_uncompressed_size
+                   for i in range(md.num_row_groups)) if column >= 0 else 0
+    except Exception:  # the pass reports what is wrong with the file, in one line
         return 0
 
 
 def dedup_configs(settings, shards: list) -> list:
     """One DedupConfig per shard for the streaming pass (MinHash values on the near sample)."""
-    near = set(near_shard_indices(shards, settings["dup_near_max_gb"] * 1e9))
+    near = set(near_shard_indices(shards, settings["dup_near_max_text_mb"] * 1e6))
     config = minhash_config(settings)
     return [DedupConfig(config if i in near else None) for i in range(len(shards))]
 
