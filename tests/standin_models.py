@@ -92,6 +92,50 @@ class GPT(nn.Module):  # value_embeds on alternating layers, as in nanochat 2026
         self.x0_lambdas = nn.Parameter(torch.zeros(L))
 '''
 
+# A model class with 2025 nanochat's (v0) parameter layout: the embedding and the head untied,
+# four attention and two MLP matrices per layer, nothing else.
+V0_GPT = '''
+from dataclasses import dataclass
+import torch.nn as nn
+
+@dataclass
+class GPTConfig:
+    sequence_len: int = 1024
+    vocab_size: int = 50304
+    n_layer: int = 12
+    n_head: int = 6
+    n_kv_head: int = 6
+    n_embd: int = 768
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        hd = c.n_embd // c.n_head
+        self.c_q = nn.Linear(c.n_embd, c.n_head * hd, bias=False)
+        self.c_k = nn.Linear(c.n_embd, c.n_kv_head * hd, bias=False)
+        self.c_v = nn.Linear(c.n_embd, c.n_kv_head * hd, bias=False)
+        self.c_proj = nn.Linear(c.n_embd, c.n_embd, bias=False)
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_fc = nn.Linear(c.n_embd, 4 * c.n_embd, bias=False)
+        self.c_proj = nn.Linear(4 * c.n_embd, c.n_embd, bias=False)
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.attn, self.mlp = CausalSelfAttention(c), MLP(c)
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.transformer = nn.ModuleDict({
+            "wte": nn.Embedding(config.vocab_size, config.n_embd),
+            "h": nn.ModuleList([Block(config) for _ in range(config.n_layer)])})
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+'''
+
 # The IaC fork's layout (holynakamoto/nanochat, Feb 2026): February 2026's parameters with
 # grouped-query attention (k, v and the value embeddings n_kv_head heads wide) and a dtype field,
 # as a top-level gpt.py that imports its sibling modules the way the fork does (`from common ...`).

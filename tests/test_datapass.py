@@ -304,3 +304,37 @@ def test_forget_shard_drops_only_that_shard(tmp_path):
     run_pass(paths, cache_dir=cache)
     forget_shard(tmp_path / "cache", paths[0])
     assert run_pass(paths, cache_dir=cache).cached == 1
+
+
+def test_every_rank_needs_a_row_group_of_train_and_of_validation_data(tmp_path):
+    """Train shards of 4 and 2 row groups, validation of 3: up to 3 ranks are fed; at 4 the
+    validation shard starves rank 3; at 5 the train shards starve rank 4 too (named first)."""
+    groups = {"shard_00000.parquet": 4, "shard_00001.parquet": 2, "shard_00002.parquet": 3}
+    paths = []
+    for name, n in groups.items():
+        paths.append(tmp_path / name)
+        write_shard(paths[-1], [f"{name} doc {j}" for j in range(10 * n)], row_group_size=10)
+    dp = run_pass(paths)
+    assert [s.row_groups for s in dp.shards] == list(groups.values())
+    assert verdicts.ranks_fed(dp, 3).status == "ok"
+    four = verdicts.ranks_fed(dp, 4)
+    assert four.status == "fail" and "shard_00002.parquet (validation) has 3 row group(s) for 4 " \
+                                    "ranks: ranks 3..3 get no validation data" in four.message
+    five = verdicts.ranks_fed(dp, 5)
+    assert five.status == "fail" and "more than 4 row group(s), but 5 ranks are planned: ranks " \
+                                    "4..4 get no data" in five.message
+
+
+def test_a_new_scanner_configuration_rescans_a_cached_shard(tmp_path):
+    """Facts cached under one scanner configuration never answer for another: an address allowed
+    now was a finding before, and is one again when the allowance goes."""
+    path = tmp_path / "shard_00000.parquet"
+    write_shard(path, ["ingress:\n  cidr: 52.12.34.56/32\n"] + [f"doc {j}" for j in range(9)])
+    cache, default = tmp_path / "cache", ScannerConfig()
+    allowing = ScannerConfig(allow_ips=default.allow_ips + ("52.12.34.56",))
+    cold = run_pass([path], cache_dir=cache, scan_config=default)
+    assert [f["row"] for f in cold.shards[0].findings] == [0]
+    allowed = run_pass([path], cache_dir=cache, scan_config=allowing)
+    assert allowed.cached == 0 and allowed.shards[0].findings == []
+    again = run_pass([path], cache_dir=cache, scan_config=default)
+    assert again.cached == 1 and [f["row"] for f in again.shards[0].findings] == [0]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lint_helpers import BASE_TRAIN_ARGPARSE, make_checkout, param_cache, write
+from standin_models import V0_GPT
 from preflight.readers.argparse_reader import UNKNOWN
 from preflight.checkout import load_checkout
 from preflight.sizing.horizon import HorizonError, horizon_from_call
@@ -93,6 +94,16 @@ def test_v0_configurator_horizon(tmp_path):
     h = horizon_from_call(["--depth=20"], checkout, 65536, None)
     assert (h.params, h.iterations, h.total_batch_size) == (560_988_160, 21_400, 524_288)
     assert h.tokens == 11_219_763_200  # "v0 d20 -> 11.2B tokens, 21,400 it"
+
+
+def test_v0_horizon_with_a_model_class_multiplies_all_parameters(tmp_path, cache):
+    """2025 nanochat multiplies the ratio by every parameter (the embedding too), also when the
+    count comes from its own model class: d20 at vocab 65,536 has 2 x 65,536 x 1,280 + 20 x 12 x
+    1,280^2 = 560,988,160 parameters, 20 x that = 11.2B tokens, 21,400 iterations of 524,288."""
+    checkout = make_checkout(tmp_path / "v0", "v0", {"nanochat/gpt.py": V0_GPT})
+    h = horizon_from_call(["--depth=20"], checkout, 65536, None, cache_dir=cache)
+    assert "meta-device" in h.param_source
+    assert (h.params, h.iterations, h.total_batch_size) == (560_988_160, 21_400, 524_288)
 
 
 def test_feb_horizon_with_a_model_class(tmp_path, cache):

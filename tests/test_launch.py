@@ -20,9 +20,12 @@ trap 'echo interrupted >> "{marker}"; exit 42' INT
 """
 
 
-def _launch(ws, *args, cwd=None, **kwargs):
+def _launch(ws, *args, cwd=None, plugins=None, **kwargs):
+    """launch.py on `ws`; `plugins`: a folder of pytest plugins (-p NAME) to put on the path."""
     env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(ws.root / "cache"))
     env.pop("NANOCHAT_BASE_DIR", None)
+    if plugins:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(plugins)) if p)
     cmd = [sys.executable, str(ROOT / "launch.py"), f"--base-dir={ws.base}",
            f"--nanochat-dir={ws.checkout}", "--gpus=2", f"--reports-dir={ws.root / 'reports'}", "-q", *args]
     return subprocess.Popen(cmd, cwd=cwd or ws.root, env=env, stdout=subprocess.PIPE,
@@ -130,6 +133,29 @@ def test_a_checklist_with_checks_left_out_never_launches(shared_workspace, how):
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 1 and not marker.exists(), out
     assert "Not launching: only part of the checklist ran" in out, out
+
+
+# A plugin of the user's environment that skips the secret scan, saying why or not.
+SKIPPER = """import pytest
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.name == "test_no_secrets_in_data":
+            item.add_marker(pytest.mark.skip(reason={reason!r}))
+"""
+
+
+@pytest.mark.parametrize("reason, launches", [("", False), ("scanned by the data team", True)])
+def test_a_check_skipped_without_a_reason_never_launches(shared_workspace, tmp_path, reason,
+                                                         launches):
+    ws = shared_workspace
+    (tmp_path / "skipper.py").write_text(SKIPPER.format(reason=reason))
+    marker = _stub(ws, body="exit 0")
+    marker.unlink(missing_ok=True)
+    proc = _launch(ws, "--yes", "-p", "skipper", cwd=ROOT, plugins=tmp_path)
+    out, _ = proc.communicate(timeout=300)
+    assert (proc.returncode == 0) == marker.exists() == launches, out
+    assert ("Not launching: only part of the checklist ran" in out) != launches, out
 
 
 def test_the_whole_checklist_from_the_same_folder_launches(shared_workspace):

@@ -175,10 +175,11 @@ def failure_reason(report) -> str:
 
 
 def skip_reason(report) -> str:
-    """A skipped check's reason as a sentence (pytest keeps it as (file, line, 'Skipped: …'))."""
+    """A skipped check's reason as a sentence, "" when none was given (pytest keeps it as (file,
+    line, 'Skipped: …'), and a skip with an empty reason as 'Skipped' alone)."""
     longrepr = report.longrepr
     text = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
-    return text.removeprefix("Skipped: ")
+    return "" if text == "Skipped" else text.removeprefix("Skipped: ")
 
 
 class Recorder:

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from planted import planted_corpus, reference_normalise, write_dataset
-from preflight.data.dedup_rewrite import run_dedup
-from preflight.data.doc_hashes import MinHashConfig
+from preflight.data.dedup_rewrite import DedupError, rewrite_shard, run_dedup, verify_shard
+from preflight.data.doc_hashes import MinHashConfig, exact_hashes
 from preflight.util.atomic_write import stale_temps
 from preflight.util.lock import folder_lock
 
@@ -136,3 +136,29 @@ def test_unreadable_shard_is_one_line(dataset, tmp_path):
     shards[1].write_bytes(b"not parquet")
     code, out = run(shards[0].parent, tmp_path)
     assert code == 2 and out.count("\n") == 0 and shards[1].name in out
+
+
+def test_verify_refuses_any_rewrite_but_the_kept_documents_in_order(dataset, tmp_path):
+    """The expected hashes are of the documents this test keeps (every third goes); a rewrite that
+    keeps another set, reorders them or cuts other row groups is refused."""
+    shards, _, _ = dataset
+    src = shards[0]
+    docs = texts(src)
+    keep = np.array([i % 3 != 0 for i in range(len(docs))])
+    kept = [d for d, k in zip(docs, keep) if k]
+    expected = exact_hashes(pa.array(kept, pa.string()))
+    good = tmp_path / "good.parquet"
+    rewrite_shard(src, good, keep, 16)
+    assert texts(good) == kept
+    verify_shard(src, good, expected, 16)
+    bad = {"does not hold the kept documents": (kept[1:] + kept[:1], 16),
+           "rows in row groups": (kept, 8)}
+    for message, (rows, group) in bad.items():
+        dst = tmp_path / "bad.parquet"
+        pq.write_table(pa.table({"text": pa.array(rows, pa.string())}), dst, row_group_size=group)
+        with pytest.raises(DedupError, match=message):
+            verify_shard(src, dst, expected, 16)
+    everything = tmp_path / "everything.parquet"
+    rewrite_shard(src, everything, np.ones(len(docs), bool), 16)
+    with pytest.raises(DedupError, match="rows in row groups"):
+        verify_shard(src, everything, expected, 16)

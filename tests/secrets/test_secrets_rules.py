@@ -176,6 +176,13 @@ HAND = [
     ("AWS id AKIAZ7Q4WXRT2MPL9VKC, then on its own line:\n  q9Rt/Lm3Xv+8Wn2Bk7Pz5Jd1Hs6Gf4Ca0Ey9Tu3K\n",
      [("AKIAZ7Q4WXRT2MPL9VKC", "aws-access-key-id"),
       ("q9Rt/Lm3Xv+8Wn2Bk7Pz5Jd1Hs6Gf4Ca0Ey9Tu3K", "aws-secret-access-key")]),
+    # placeholder words this short count only as whole words: not "test" in "Latest" or "Testify",
+    # not "null" at a token's end; and a run of five is no placeholder (six would be)
+    ("DB_PASSWORD=Kq2!Xv9Latest\n", [("Kq2!Xv9Latest", "generic-secret")]),
+    ("DB_PASSWORD=Testify9!Kq2x\n", [("Testify9!Kq2x", "generic-secret")]),
+    ("export NPM_TOKEN=npm_Xk7Rq2Lm9Vb4Nx8Tz5Wc3Yd6Pj1Hg0Fsnull\n",
+     [("npm_Xk7Rq2Lm9Vb4Nx8Tz5Wc3Yd6Pj1Hg0Fsnull", "npm-token")]),
+    ("aws_access_key_id = AKIAQ3EGRRRRRJ5XMPL7\n", [("AKIAQ3EGRRRRRJ5XMPL7", "aws-access-key-id")]),
 ]
 HAND_CLEAN = [
     "ResultToken: event.resultToken\nToken: event['ResultToken']\n",

@@ -1,4 +1,5 @@
-"""The sanitizer on real parquet shards: dry run, in place, output folder, audit, baseline."""
+"""The sanitizer on real parquet shards: dry run, in place, output folder, audit, baseline; what
+reaches the disk before each rename, what verify refuses, another program writing meanwhile."""
 
 import dataclasses
 import hashlib
@@ -11,7 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from iac_text import clean_documents, planted_documents
-from preflight.secrets.sanitize import SanitizeError, open_scanned, run_sanitize, scan_shard
+from preflight.secrets import sanitize
+from preflight.secrets.sanitize import (SanitizeError, open_scanned, rewrite_shard, run_sanitize,
+                                        scan_shard, verify_shard)
 from preflight.util.atomic_write import stale_temps
 
 TOKEN = "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
@@ -219,3 +222,86 @@ def test_dictionary_encoded_text_is_sanitized_and_stays_dictionary_encoded(tmp_p
     assert after.schema == table.schema
     assert scanner.scan_array(after.column("text").cast(pa.string()), "x") == []
     assert after.column("id") == table.column("id")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names open files through /proc")
+def test_each_shard_and_the_audit_log_are_on_disk_before_the_rename(data_dir, scanner, tmp_path,
+                                                                    monkeypatch):
+    """The real fsync and rename run; the test records which file each one was for, in order."""
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def replace(src, dst, **kw):
+        events.append(("rename", str(src), str(dst)))
+        return real_replace(src, dst, **kw)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    audit = str(tmp_path / "audit.jsonl")
+    assert run(data_dir, scanner, tmp_path, audit_log=audit)[0] == 0
+    renames = [i for i, e in enumerate(events) if e[0] == "rename" and e[2].endswith(".parquet")]
+    assert [os.path.basename(events[i][2]) for i in renames] == ["shard_00000.parquet",
+                                                                 "shard_00002.parquet"]
+    previous = -1
+    for i in renames:
+        synced = [e[1] for e in events[previous + 1:i] if e[0] == "fsync"]
+        assert events[i][1] in synced, "the new shard was renamed before it was synced"
+        assert audit in synced, "the audit record was not synced before the rename"
+        assert ("fsync", str(data_dir)) in events[i + 1:], "the rename itself was not synced"
+        previous = i
+
+
+def _write_like(path, docs, ids, row_group_size):
+    pq.write_table(pa.table({"text": pa.array(docs, pa.string()), "id": ids}), path,
+                   row_group_size=row_group_size)
+
+
+def test_verify_refuses_any_rewrite_but_the_right_one(data_dir, scanner, tmp_path):
+    """A rewrite that touches a row without findings, leaves a secret, moves rows between row
+    groups or changes another column is refused; the rewriter's own output passes."""
+    path = data_dir / "shard_00000.parquet"
+    scan = scan_shard(path, scanner)
+    flagged = scan.rows[0]
+    original = texts(path)
+    with open_scanned(path, scan) as source:
+        good = tmp_path / "good.parquet"
+        rewrite_shard(source, good, scan, scanner)
+        verify_shard(source, good, scan, scanner)
+        docs, ids = texts(good), list(range(150))
+        unflagged = next(r for r in range(150) if r not in scan.rows and docs[r])
+        bad = {
+            "rows without findings changed": (
+                [d + " " if r == unflagged else d for r, d in enumerate(docs)], ids, 64),
+            f"row {flagged} still has a": (
+                [original[r] if r == flagged else d for r, d in enumerate(docs)], ids, 64),
+            "different row groups": (docs, ids, 50),
+            "a column other than 'text' changed": (docs, ids[::-1], 64),
+        }
+        for message, (new_docs, new_ids, group) in bad.items():
+            dst = tmp_path / "bad.parquet"
+            _write_like(dst, new_docs, new_ids, group)
+            with pytest.raises(SanitizeError, match=message):
+                verify_shard(source, dst, scan, scanner)
+
+
+def test_a_shard_another_program_replaces_during_the_rewrite_is_left_to_it(data_dir, scanner,
+                                                                           tmp_path, monkeypatch):
+    """Another program renames its own shard over the one being sanitized after the rewrite was
+    verified, before the rename: its file stays, and nothing is renamed over it."""
+    path, theirs = data_dir / "shard_00000.parquet", tmp_path / "theirs.parquet"
+    write_shard(theirs, ["another program's document"] * 10)
+    expected = theirs.read_bytes()
+    real_verify = sanitize.verify_shard
+
+    def verify_then_replaced(source, dst, scan, *args):
+        real_verify(source, dst, scan, *args)
+        if scan.name == path.name:
+            os.replace(theirs, path)
+
+    monkeypatch.setattr(sanitize, "verify_shard", verify_then_replaced)
+    code, out = run(data_dir, scanner, tmp_path)
+    assert code == 2 and "error: shard_00000.parquet: changed since it was scanned" in out, out
+    assert path.read_bytes() == expected and not stale_temps(data_dir)
