@@ -1,7 +1,6 @@
 """Parameter counts: the per-era formulas against counts of real nanochat models (reference §3), and
 the meta-device path against a model class written here."""
 
-import math
 import os
 import sys
 import types

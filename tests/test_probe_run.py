@@ -5,7 +5,6 @@ GPU here: the GPU path is the same code with torchrun's --nproc_per_node set to 
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest

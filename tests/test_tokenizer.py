@@ -3,16 +3,14 @@
 import json
 import os
 import pickle
-import sys
 
 import pytest
-import tiktoken
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from preflight.tokenizer import integrity as I, load as L
 from preflight.demo.iac_corpus import generate_documents
-from preflight.tokenizer.constants import SPECIAL_TOKENS, SPLIT_PATTERN
+from preflight.tokenizer.constants import SPLIT_PATTERN
 from tok_fixtures import (HF_DATA, VOCAB, hf_json_from_encoding, nanochat_specials, tokenizer_copy, trained_dir,
                           trained_encoding, write_encoding, write_json, write_state)
 

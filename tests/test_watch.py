@@ -2,7 +2,6 @@
 warnings, the status line, the journal and its HTML report, and --stop-on-plateau stopping a real
 process only right after a complete checkpoint."""
 
-import json
 import math
 import os
 import shutil

@@ -12,9 +12,7 @@ nothing to do). Before writing anything it checks that every planned rank still 
 of train and of validation data, and refuses when not.
 """
 
-import json
 import math
-import os
 import time
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from preflight.data.dedup import EXACT, NEAR, DedupConfig, Fingerprints, plan
 from preflight.data.doc_hashes import exact_hashes
 from preflight.data.shard_writer import writer_options
 from preflight.data.shards import list_shards
-from preflight.util.atomic_write import atomic_path, copy_atomic, fsync_dir, stale_temps
+from preflight.util.atomic_write import append_jsonl, atomic_path, keep_original, stale_temps
 from preflight.util.lock import FolderLocked, folder_lock
 
 
@@ -72,28 +70,6 @@ def verify_shard(src: Path, dst: Path, expected: np.ndarray, rows_per_group: int
            for i in range(b.num_row_groups)]
     if not np.array_equal(np.concatenate(got) if got else np.zeros(0, np.uint64), expected):
         raise DedupError(f"{src.name}: the rewritten shard does not hold the kept documents")
-
-
-def _append_audit(audit_log: Path, records: list) -> None:
-    if not records:
-        return
-    audit_log.parent.mkdir(parents=True, exist_ok=True)
-    with open(audit_log, "a", encoding="utf-8") as f:
-        f.writelines(json.dumps(r) + "\n" for r in records)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _keep_original(src: Path, backup_dir: Path) -> None:
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    target = backup_dir / src.name
-    if target.exists():
-        return
-    try:
-        os.link(src, target)
-    except OSError:  # another filesystem, or no hard links
-        copy_atomic(src, target)
-    fsync_dir(backup_dir)
 
 
 def _audit_records(p, removed, names, shard: int) -> list:
@@ -200,9 +176,9 @@ def _dedup(data_dir, near, config, jaccard, ranks, dry_run, backup, audit_log, c
         with atomic_path(path) as tmp:
             rewrite_shard(path, tmp, keep, sizes[k])
             verify_shard(path, tmp, p.exact[(p.shard == k) & ~removed], sizes[k])
-            _append_audit(audit_log, _audit_records(p, removed, names, k))
+            append_jsonl(audit_log, _audit_records(p, removed, names, k))
             if backup is not None:
-                _keep_original(path, backup)
+                keep_original(path, backup)
         if cache_root:
             forget_shard(cache_root, path)
     out(f"removed {total:,} of {len(removed):,} documents; shards in {data_dir}"

@@ -21,7 +21,6 @@ are dropped.
 
 import contextlib
 import hashlib
-import json
 import os
 import time
 from collections import Counter
@@ -36,7 +35,7 @@ import pyarrow.parquet as pq
 from preflight.data.datapass import forget_shard
 from preflight.data.shard_writer import writer_options
 from preflight.data.shards import list_shards
-from preflight.util.atomic_write import atomic_path, copy_atomic, fsync_dir, stale_temps
+from preflight.util.atomic_write import append_jsonl, atomic_path, copy_atomic, keep_original, stale_temps
 from preflight.util.lock import FolderLocked, folder_lock
 
 TEXT_COLUMN = "text"
@@ -245,29 +244,6 @@ def verify_shard(a, dst, scan, scanner, reviewed=frozenset()):
 # ----------------------------------------------------------------------------------------------
 # the command
 
-def _append_audit(audit_log, records):
-    if not records:
-        return
-    audit_log.parent.mkdir(parents=True, exist_ok=True)
-    with open(audit_log, "a", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _backup(src, backup_dir):
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    target = backup_dir / src.name
-    if target.exists():
-        return
-    try:
-        os.link(src, target)
-    except OSError:  # another filesystem, or no hard links: copy, then rename into place
-        copy_atomic(src, target)
-    fsync_dir(backup_dir)
-
-
 def _summary(scan):
     per_rule = Counter(f.rule for f in scan.findings)
     rules = ", ".join(f"{r} {n}" for r, n in sorted(per_rule.items()))
@@ -348,9 +324,9 @@ def _sanitize_shards(shards, scanner, target_dir, *, dry_run, output_dir, backup
                     verify_shard(source, tmp, scan, scanner, reviewed)
                     if _identity(os.stat(src)) != scan.identity:  # the name still holds it
                         raise SanitizeError(_changed_since_scan(scan))
-                    _append_audit(audit_log, audit)
+                    append_jsonl(audit_log, audit)
                     if output_dir is None and not no_backup:
-                        _backup(src, backup_dir)
+                        keep_original(src, backup_dir)
             if cache_root is not None:
                 forget_shard(cache_root, target)
         except (SanitizeError, OSError, pa.ArrowException) as e:

@@ -69,3 +69,30 @@ def fsync_dir(folder: Path) -> None:
     # the rename is only durable once the directory entry is on disk; not every filesystem allows it
     with contextlib.suppress(OSError):
         fsync_path(folder)
+
+
+def append_jsonl(path: Path, records: list) -> None:
+    """Append one JSON line per record and fsync: an audit log survives a crash right after."""
+    if not records:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.writelines(json.dumps(r) + "\n" for r in records)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def keep_original(src: Path, backup_dir: Path) -> None:
+    """Keep `src` as it is now in `backup_dir` (a hard link, else an atomic copy) before it is
+    rewritten; the first copy kept wins, so a rerun never backs up an already rewritten file."""
+    backup_dir = Path(backup_dir)
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    target = backup_dir / Path(src).name
+    if target.exists():
+        return
+    try:
+        os.link(src, target)
+    except OSError:  # another filesystem, or no hard links
+        copy_atomic(src, target)
+    fsync_dir(backup_dir)
