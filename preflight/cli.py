@@ -4,7 +4,7 @@
 import argparse
 import sys
 
-from preflight.secrets import SecretsConfigError
+from preflight.secrets.errors import SecretsConfigError
 
 
 def cmd_check(argv) -> int:

@@ -20,6 +20,8 @@ from preflight.checklist.run import CHECKS_DIR, RUN_ID
 from preflight.checklist.summary import Summary
 from preflight.checklist.warnings import PreflightWarning
 from preflight.config import THRESHOLDS, add_options, build_settings
+from preflight.data.shards import list_shards
+from preflight.data.workers import start_early
 from preflight.util.lock import FolderLocked, folder_lock
 
 SETTINGS = pytest.StashKey()
@@ -89,6 +91,8 @@ def pytest_configure(config):
     if not config.option.xmlpath:
         config.option.xmlpath = str(settings.reports_dir / "junit.xml")
     config.stash[SETTINGS] = settings
+    with contextlib.suppress(OSError):  # Step 1 names a data folder it cannot read
+        start_early(list_shards(settings.data_dir))  # the pass's workers boot during collection
     config.stash[SUMMARY] = summary = Summary(run_id=os.environ.get(RUN_ID))
     summary.row("Nanochat", settings.checkout.era.label if settings.checkout.detected else
                 "no checkout found", f"{settings.checkout.root}; base dir {settings.base_dir}; "

@@ -7,9 +7,8 @@ from pathlib import Path
 from preflight.checklist.finding import OK
 from preflight.config import add_options, settings_from_args
 from preflight.data import verdicts
-from preflight.data.datapass import pass_for_settings
-from preflight.data.duplicates import duplicates_for_settings, row_text
 from preflight.data.shards import list_shards
+from preflight.data.workers import start_early
 from preflight.util.format import human_bytes
 
 
@@ -33,6 +32,9 @@ def cmd_info(args) -> int:
     if not shards:
         print(verdicts.no_shards_message(settings))
         return 1
+    start_early(shards)
+    from preflight.data.datapass import pass_for_settings
+    from preflight.data.duplicates import duplicates_for_settings, row_text
     dp = pass_for_settings(settings, shards, progress=progress)
     train, val = dp.train, dp.val
     print(f"shards:     {len(shards)} ({len(train)} train + validation {shards[-1].name})")

@@ -11,12 +11,10 @@ import hashlib
 import os
 import select
 import shutil
-import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from preflight.data.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_BYTES_NO_SCAN, worker_context
 from preflight.util.cache import JsonCache, cache_key, file_identity
 from preflight.util.format import human_bytes, one_line
 from preflight.util.safe_repr import Documents
@@ -33,14 +32,6 @@ CACHE_FOLDER = "datapass"  # under the cache root; "shards" held plain-text samp
 # Document length histogram: bin i counts documents with 2**(i-1) <= bytes < 2**i (bin 0: empty).
 LENGTH_BINS = 32
 NULL_ROWS_KEPT = 10  # rows named in the message about null documents
-# Shards on disk below these sizes are read in this process: measured on 2 cores, one process
-# reads text at over 1 GB/s but scans it for secrets at about 300 MB/s.
-PARALLEL_MIN_BYTES = 16 << 20
-# What every worker imports, imported once in the forkserver instead (~0.3-0.5 CPU-s a worker);
-# pandas because pyarrow's scalar and array constructors import it on first use.
-WORKER_PRELOAD = ("preflight.data.datapass", "preflight.secrets.scanner", "preflight.data.dedup",
-                  "pandas")
-PARALLEL_MIN_BYTES_NO_SCAN = 256 << 20
 
 
 @dataclass(repr=False)
@@ -360,10 +351,7 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         for job, scan, dedup_config in jobs:
             finish(job, read_shard(*_read_args(job, scan, dedup_config)))
     else:
-        ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
-        if ctx.get_start_method() == "forkserver":  # workers fork with these already imported
-            ctx.set_forkserver_preload(list(WORKER_PRELOAD))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_exit_with,
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=_exit_with,
                                    initargs=(os.getpid(),))
         try:
             futures = {pool.submit(read_shard, *_read_args(job, scan, dedup_config)): job

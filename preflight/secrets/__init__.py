@@ -3,20 +3,25 @@
 `build_scanner(ScannerConfig(...)).scan_array(arr, shard, row_offset)` returns masked
 findings for one Arrow string column; `write_findings` and `failure_message` report them;
 `apply_baseline` drops reviewed ones; `preflight sanitize` (see `cli`) rewrites
-shards with typed placeholders.
+shards with typed placeholders. The names below are imported on first use, so that importing
+`preflight.secrets.errors` (the command line does) loads no scanner.
 """
 
-from preflight.secrets.baseline import apply_baseline, load_baseline
-from preflight.secrets.errors import BaselineError, RuleError, SecretsConfigError
-from preflight.secrets.findings import SecretFinding, failure_message, fingerprint, mask, write_findings
-from preflight.secrets.ipranges import DEFAULT_ALLOWED_IPS, SPECIAL_IPV4, SPECIAL_IPV6
-from preflight.secrets.rules import RULES_VERSION
-from preflight.secrets.sanitize import sanitize_text
-from preflight.secrets.scanner import Scanner, ScannerConfig, build_scanner
+import importlib
 
-__all__ = [
-    "BaselineError", "DEFAULT_ALLOWED_IPS", "SecretFinding", "RULES_VERSION", "RuleError",
-    "SPECIAL_IPV4", "SPECIAL_IPV6", "Scanner", "ScannerConfig", "SecretsConfigError",
-    "apply_baseline", "build_scanner", "failure_message", "fingerprint",
-    "load_baseline", "mask", "sanitize_text", "write_findings",
-]
+_HOME = {
+    "apply_baseline": "baseline", "load_baseline": "baseline",
+    "BaselineError": "errors", "RuleError": "errors", "SecretsConfigError": "errors",
+    "SecretFinding": "findings", "failure_message": "findings", "fingerprint": "findings",
+    "mask": "findings", "write_findings": "findings",
+    "DEFAULT_ALLOWED_IPS": "ipranges", "SPECIAL_IPV4": "ipranges", "SPECIAL_IPV6": "ipranges",
+    "RULES_VERSION": "rules", "sanitize_text": "sanitize",
+    "Scanner": "scanner", "ScannerConfig": "scanner", "build_scanner": "scanner",
+}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)

@@ -6,13 +6,9 @@ from pathlib import Path
 
 from preflight.config import add_options
 from preflight.data.cli import data_settings, progress
-from preflight.data.datapass import pass_for_settings, scanner_config
 from preflight.data.shards import list_shards
 from preflight.data.verdicts import no_shards_message
-from preflight.secrets.baseline import apply_baseline, load_baseline, update_baseline
-from preflight.secrets.findings import failure_message, write_findings
-from preflight.secrets.sanitize import run_sanitize
-from preflight.secrets.scanner import build_scanner
+from preflight.data.workers import start_early
 from preflight.util.lock import FolderLocked, folder_lock
 
 AUDIT_LOG_NAME = "sanitize-audit.jsonl"
@@ -25,6 +21,10 @@ def cmd_scan(args) -> int:
     if not shards:
         print(no_shards_message(settings), file=sys.stderr)
         return 2
+    start_early(shards)
+    from preflight.data.datapass import pass_for_settings
+    from preflight.secrets.baseline import apply_baseline, update_baseline
+    from preflight.secrets.findings import failure_message, write_findings
     dp = pass_for_settings(settings, shards, duplicates=False, progress=progress)  # secrets only
     kept, suppressed = apply_baseline(dp.findings, settings.secrets_baseline)
     if args.update_baseline:
@@ -55,6 +55,10 @@ def cmd_sanitize(args) -> int:
     if not data_dir_given and not list_shards(args.data_dir):
         print(no_shards_message(settings), file=sys.stderr)
         return 2
+    from preflight.data.datapass import scanner_config
+    from preflight.secrets.baseline import load_baseline
+    from preflight.secrets.sanitize import run_sanitize
+    from preflight.secrets.scanner import build_scanner
     scanner = build_scanner(scanner_config(settings))
     reviewed = load_baseline(settings.secrets_baseline) if settings.secrets_baseline else frozenset()
     audit_log = args.audit_log or settings.reports_dir / AUDIT_LOG_NAME
