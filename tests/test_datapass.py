@@ -296,6 +296,17 @@ def test_cache_files_are_private(tmp_path):
             if p.is_dir()} == {0o700}
 
 
+def test_the_compiled_rules_cache_is_private(tmp_path, monkeypatch):
+    pytest.importorskip("hyperscan")
+    from preflight.secrets import build_scanner
+    monkeypatch.setenv("PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    build_scanner(ScannerConfig(b64_min_len=97, engine="hyperscan"))  # a key no run compiled
+    made = list((tmp_path / "cache").rglob("*"))
+    assert any(p.suffix == ".db" for p in made)
+    assert all(p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600) for p in made)
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+
+
 def test_forget_shard_drops_only_that_shard(tmp_path):
     paths = [tmp_path / f"shard_0000{i}.parquet" for i in range(2)]
     for p in paths:

@@ -390,6 +390,55 @@ def _running(pid: int) -> bool:
 # read-only and full disks
 
 
+def test_the_run_goes_on_when_its_log_and_journal_fill_the_disk(tmp_path, capfd):
+    """/dev/full answers every write with ENOSPC: the launcher says so once and keeps showing,
+    watching and waiting for the run, which ends with its own exit code."""
+    from preflight.launch.run import run_logged
+    from preflight.launch.watch import Watch, WatchPlan
+    said = []
+    watch = Watch(WatchPlan(iterations=3), tmp_path / "run.jsonl", say=said.append)
+    watch.journal = Path("/dev/full")
+    code = ("import sys\nfor i in range(3): print(f'step {i:05d}/00003 ({i / 3:.2%}) | loss: 8.3 | "
+            "lrm: 0.03 | dt: 881.85ms | tok/sec: 2,322 | bf16_mfu: 0.00 | total time: 0.00m', "
+            "flush=True)\nsys.exit(7)")
+    assert run_logged([sys.executable, "-c", code], tmp_path, Path("/dev/full"), watch=watch) == 7
+    out, err = capfd.readouterr()
+    assert out.count("step 0000") == 3  # the run's output was shown whole
+    assert err.count("\n") == 1 and "the log /dev/full can no longer be written" in err
+    lost = [line for line in said if "journal /dev/full can no longer be written" in line]
+    assert len(lost) == 1 and watch.last_step.step == 2  # still watching after the journal went
+
+
+def test_a_program_that_cannot_start_is_one_line(tmp_path):
+    from preflight.launch.run import LaunchError, run_logged
+    with pytest.raises(LaunchError, match=r"^cannot start /nonexistent/torchrun: No such file"):
+        run_logged(["/nonexistent/torchrun", "--nproc_per_node=8"], tmp_path, tmp_path / "l.log")
+
+
+@pytest.mark.parametrize("where", ["a file", "a folder under a file"])
+def test_demo_into_a_folder_it_cannot_use_is_one_line(tmp_path, where):
+    (tmp_path / "x").write_text("x")
+    target = tmp_path / "x" if where == "a file" else tmp_path / "x" / "demo"
+    proc = _run([sys.executable, str(ROOT / "launch.py"), "--demo", str(target)],
+                dict(os.environ, PREFLIGHT_CACHE_DIR=str(tmp_path / "cache")), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert _one_line(proc.stdout + proc.stderr).startswith(
+        f"preflight: cannot build the demo workspace in {target}: ")
+
+
+def test_run_report_never_overwrites_its_input(tmp_path):
+    journal = tmp_path / "run.html"
+    journal.write_text('{"t": 0, "event": "start", "plan": {}}\n')
+    not_journal = tmp_path / "notes.jsonl"
+    not_journal.write_text("hello\n")
+    for args in ([str(journal)], [str(not_journal)]):
+        before = Path(args[0]).read_bytes()
+        proc = _run([sys.executable, "-m", "preflight", "run-report", *args], dict(os.environ),
+                    cwd=tmp_path)
+        assert proc.returncode == 2 and Path(args[0]).read_bytes() == before
+        assert _one_line(proc.stdout + proc.stderr).startswith(f"preflight: {args[0]}: ")
+
+
 def test_full_reports_disk_is_one_line_and_no_launch(workspace, tmp_path):
     reports = tmp_path / "reports"
     with _small_disk(reports, "64k") as mounted:

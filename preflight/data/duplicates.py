@@ -186,7 +186,7 @@ def masked_preview(text: str, scanner, width: int = PREVIEW_CHARS) -> str:
     for start, end in spans:
         if start >= pos:
             parts += [data[pos:start], b" [secret] "]
-            pos = end
+        pos = max(pos, end)  # a span inside or across the last one stays hidden
     parts.append(data[pos:])
     clean = b"".join(parts).decode("utf-8", errors="replace")
     clean = _SECRETISH.sub(lambda m: m.group(0) if _plain_word(m.group(0)) else "[…]", clean)

@@ -13,7 +13,7 @@ from preflight.checklist.run import CollectionError, checklist_ids, run_checklis
 from preflight.config import (add_options, checklist_args, default_reports_dir,
                               settings_from_args)
 from preflight.launch.candidates import launch_environ, reminders
-from preflight.launch.run import log_path_for, run_logged
+from preflight.launch.run import LaunchError, log_path_for, run_logged
 from preflight.hardware.node_check import node_plan
 from preflight.launch.runreport import write_run_report
 from preflight.launch.watch import Watch, journal_path, plan_from_summary, stop_refusal
@@ -130,7 +130,12 @@ def main(argv=None) -> int:
     if args.demo is not None:
         from preflight.demo.workspace import build_workspace
         folder = Path(args.demo or tempfile.mkdtemp(prefix="nanochat-preflight-demo-"))
-        workspace = build_workspace(folder)
+        try:
+            workspace = build_workspace(folder)
+        except OSError as exc:
+            print(f"preflight: cannot build the demo workspace in {folder}: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return 2
         args.base_dir, args.nanochat_dir = str(workspace["base_dir"]), str(workspace["nanochat_dir"])
         args.dry_run = True
     # nanochat's checkout defaults to the folder launch.py was started from, not this repo
@@ -177,9 +182,16 @@ def main(argv=None) -> int:
     log = log_path_for(settings.reports_dir)
     watch = Watch(plan_from_summary(summary["facts"], args, chosen), journal_path(log))
     print(f"Launching; output also goes to {log}, the watch's events to {watch.journal}")
-    code = run_logged(argv, settings.checkout.root, log, env, watch=watch)
+    try:
+        code = run_logged(argv, settings.checkout.root, log, env, watch=watch)
+    except LaunchError as exc:
+        print(f"preflight: {exc}", file=sys.stderr)
+        return 127
     stopped = (f" (stopped on a plateau right after the checkpoint of step {watch.stopping})"
                if watch.stopping is not None else "")
-    print(f"\nThe run ended with exit code {code}{stopped}; log: {log}; report with plots: "
-          f"{write_run_report(watch.journal)}")
+    try:
+        report = write_run_report(watch.journal)
+    except OSError as exc:
+        report = f"not written ({exc.strerror or exc})"
+    print(f"\nThe run ended with exit code {code}{stopped}; log: {log}; report with plots: {report}")
     return code

@@ -17,11 +17,16 @@ def run_logged(argv, cwd: Path, log_path: Path, env=None, watch=None) -> int:
     """Run argv in its own process group, tee its output to log_path, forward SIGINT/SIGTERM.
 
     Returns the run's exit code (128 + signal number when a signal ended it, as shells report).
+    A log that can no longer be written (full disk) is given up with one line; the run goes on,
+    shown and watched. A program that cannot be started raises LaunchError.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab", buffering=0) as log:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            raise LaunchError(f"cannot start {argv[0]}: {exc.strerror or exc}") from None
 
         def forward(signum, _frame):
             try:
@@ -42,7 +47,13 @@ def run_logged(argv, cwd: Path, log_path: Path, env=None, watch=None) -> int:
                     break
                 out.write(chunk)
                 out.flush()
-                log.write(chunk)
+                if log is not None:
+                    try:
+                        log.write(chunk)
+                    except OSError as exc:
+                        log = None
+                        print(f"preflight: the log {log_path} can no longer be written "
+                              f"({exc.strerror or exc}); the run goes on", file=sys.stderr)
                 lines.feed(chunk)
             code = proc.wait()
         finally:
@@ -53,6 +64,10 @@ def run_logged(argv, cwd: Path, log_path: Path, env=None, watch=None) -> int:
         lines.feed(b"\n")
         watch.end(code)
     return code
+
+
+class LaunchError(Exception):
+    """The run could not be started (its message is one line)."""
 
 
 class _LineFeed:

@@ -111,5 +111,10 @@ def add_run_report_parser(subparsers):
 def _run(args) -> int:
     if not args.journal.is_file():
         raise ValueError(f"{args.journal}: no such run journal")
-    print(write_run_report(args.journal, args.out))
+    out = Path(args.out) if args.out else args.journal.with_suffix(".html")
+    if out.resolve() == args.journal.resolve():
+        raise ValueError(f"{args.journal}: the report would overwrite the journal; pass --out")
+    if not read_journal(args.journal)[0]:
+        raise ValueError(f"{args.journal}: not a run journal (no watch event in it)")
+    print(write_run_report(args.journal, out))
     return 0

@@ -74,6 +74,7 @@ def _rate(value: float) -> str:
 class Watch:
     def __init__(self, plan: WatchPlan, journal: Path, say=print, clock=time.monotonic):
         self.plan, self.journal, self.say, self.clock = plan, Path(journal), say, clock
+        self.journal_lost = False
         self.start = clock()
         self.last_status = self.start
         self.stopping = None         # the checkpoint step the run was stopped after
@@ -102,9 +103,18 @@ class Watch:
             self._fresh(None, None, "")
 
     def _log(self, event: str, **fields) -> None:
+        """One journal line; a journal that can no longer be written (full disk) is given up
+        with one line, and the watch goes on in the terminal."""
+        if self.journal_lost:
+            return
         record = dict(t=round(self.clock() - self.start, 3), event=event, **fields)
-        with open(self.journal, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record, default=str) + "\n")
+        try:
+            with open(self.journal, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record, default=str) + "\n")
+        except OSError as exc:
+            self.say(f"[watch] the journal {self.journal} can no longer be written "
+                     f"({exc.strerror or exc}); watching goes on here")
+            self.journal_lost = True
 
     def _warn(self, kind: str, message: str) -> None:
         self.say(f"[watch] WARNING: {message}")

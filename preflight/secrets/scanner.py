@@ -228,12 +228,14 @@ def _store_compiled(key, db):
     if key is None:
         return
     from preflight.util.atomic_write import atomic_path
+    from preflight.util.cache import PRIVATE_FILE, make_private_dir
     payload = hyperscan.dumpb(db)
     path = _compiled_path(key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         with atomic_path(path) as tmp:
             tmp.write_bytes(payload)
+            tmp.chmod(PRIVATE_FILE)
     except OSError:
         pass
 

@@ -2,6 +2,7 @@
 report them within the stated error (answers by brute force, `planted.py`)."""
 
 import random
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -109,6 +110,14 @@ def test_previews_never_show_a_secret_or_a_key_like_token(scanner):
     assert key not in preview and secret not in preview and "ab12ab12" not in preview
     assert "kubernetes-dashboard-metrics-scraper" in preview and "\n" not in preview
     assert len(masked_preview(doc * 10, scanner)) <= 72
+
+
+def test_a_preview_hides_secrets_whose_spans_overlap():
+    class Spans:  # what a scanner reports: byte spans, here two that overlap
+        def scan_text(self, data):
+            return [SimpleNamespace(start=9, end=20), SimpleNamespace(start=15, end=40)]
+    doc = "password=" + "A" * 6 + "BBBBB" + "C" * 20 + " tail"
+    assert masked_preview(doc, Spans(), width=400) == "password= [secret] tail"
 
 
 @pytest.fixture(scope="module")
