@@ -1,6 +1,6 @@
 """Benchmark: what duplicate detection adds to the data pass, on real IaC text, per process.
 
-    python bench/bench_dedup.py                      # /work/data/iac_real (or --shards/--unique)
+    python bench/bench_dedup.py                      # $PREFLIGHT_IAC_DATA (or --shards/--unique)
     python bench/bench_dedup.py --accuracy 4000      # also: near-duplicate share vs exact Jaccard
 
 Pinned to one CPU and timed in CPU seconds of this process (the best of 3), so every number is per
@@ -37,7 +37,7 @@ from preflight.data.dedup import DedupConfig, Fingerprints, NEAR, EXACT, plan  #
 from preflight.data.doc_hashes import MinHashConfig, word_shingles  # noqa: E402
 from preflight.secrets import ScannerConfig  # noqa: E402
 
-DATA = Path(os.environ.get("PREFLIGHT_IAC_DATA", "/work/data/iac_real"))
+DATA = Path(os.environ.get("PREFLIGHT_IAC_DATA", "iac_real"))  # build_real_corpus.py's output
 
 
 def best(fn, repeat=3):

@@ -30,7 +30,7 @@ def test_reads_groups_types_store_true_defaults_and_dashes(tmp_path):
     assert spec.kind == "argparse" and spec.complete
     depth = spec.option("depth")  # added through an argument group
     assert depth.strings == ("--depth",) and depth.type_name == "int" and depth.default == 20
-    assert spec.option("fp8").takes_value is False and spec.option("fp8").default is False
+    assert spec.option("fp8").nargs == 0 and spec.option("fp8").default is False
     assert spec.option("eval_tokens").default == 80 * 524288  # an arithmetic default
     assert spec.option("fp8_recipe").choices == ("rowwise", "tensorwise")
     assert spec.option("model_tag").default is None

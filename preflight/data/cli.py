@@ -25,12 +25,13 @@ def data_settings(args, **extra):
 
 def cmd_info(args) -> int:
     """Step 1's dataset report on its own."""
+    given = args.data_dir
     settings = data_settings(args)
     shards = list_shards(args.data_dir)
     print(f"nanochat:   {settings.checkout.label}")
     print(f"data dir:   {args.data_dir}")
     if not shards:
-        print(verdicts.no_shards_message(settings))
+        print(verdicts.no_shards_message(settings, given))
         return 1
     start_early(shards)
     from preflight.data.datapass import pass_for_settings

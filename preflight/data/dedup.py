@@ -115,12 +115,6 @@ class Plan:
     def removed(self, near: bool) -> np.ndarray:
         return (self.reason == EXACT) | ((self.reason == NEAR) if near else False)
 
-    def representative(self, i: int) -> int:
-        """The kept document a removed one stands for (follows copies of copies)."""
-        while self.match[i] >= 0:
-            i = int(self.match[i])
-        return i
-
 
 def plan(fingerprints: list, config: MinHashConfig = None, jaccard: float = 0.75) -> Plan:
     """The decision for every document of `fingerprints` (one per shard, the last is validation).

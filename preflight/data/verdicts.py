@@ -1,10 +1,17 @@
 """Step 1's judgements on the shards and the data pass, as Findings with the messages users see."""
 
+from pathlib import Path
+
 from preflight.checklist.finding import OK, fail, warn
 from preflight.data.shards import index_gaps, leftover_tmp_files, validation_by_number
 
 
-def no_shards_message(settings) -> str:
+def no_shards_message(settings, data_dir=None) -> str:
+    """Why no shard was found: in `data_dir` when one was given, else in the base dir's."""
+    if data_dir is not None:
+        state = ("does not exist" if not Path(data_dir).exists() else "is not a folder"
+                 if not Path(data_dir).is_dir() else "holds no *.parquet shard")
+        return f"the data dir {data_dir} {state}"
     if not settings.base_dir.exists():
         return (f"the base dir {settings.base_dir} does not exist: pass --base-dir or set "
                 f"$NANOCHAT_BASE_DIR to the folder nanochat uses (default ~/.cache/nanochat)")

@@ -157,8 +157,8 @@ def add_slurm_arguments(parser: argparse.ArgumentParser):
                    metavar="KEY[=VALUE]", help="an extra #SBATCH option, e.g. exclusive, mem=0, "
                                                "constraint=h100 (repeatable)")
     g.add_argument("--slurm-folder", default=DEFAULT_FOLDER,
-                   help=f"where submitit keeps the job's files and logs; must be on a filesystem "
-                        f"the nodes share (default {DEFAULT_FOLDER})")
+                   help="where submitit keeps the job's files and logs; must be on a filesystem "
+                        "the nodes share (default: slurm/ in the reports folder)")
     g.add_argument("--rdzv-port", type=_port, default=DEFAULT_RDZV_PORT,
                    help=f"torchrun's rendezvous port on the first node, with --nodes > 1 "
                         f"(default {DEFAULT_RDZV_PORT})")

@@ -51,10 +51,6 @@ class Option:
     line: int = 0
 
     @property
-    def takes_value(self) -> bool:
-        return self.nargs != 0
-
-    @property
     def name(self) -> str:
         """The spelling to show a person: the first long option, else the first one, else dest."""
         longs = [s for s in self.strings if s.startswith("--")]

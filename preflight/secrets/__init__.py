@@ -1,10 +1,10 @@
 """Step 2 of the checklist: find secrets in the training text, and remove them.
 
 `build_scanner(ScannerConfig(...)).scan_array(arr, shard, row_offset)` returns masked
-findings for one Arrow string column; `write_findings` and `failure_message` report them;
-`apply_baseline` drops reviewed ones; `preflight sanitize` (see `cli`) rewrites
-shards with typed placeholders. The names below are imported on first use, so that importing
-`preflight.secrets.errors` (the command line does) loads no scanner.
+findings for one Arrow string column; `findings` reports them, `baseline` drops reviewed ones,
+`sanitize` (and `preflight sanitize`, see `cli`) rewrites shards with typed placeholders.
+The names below are imported on first use, so that importing `preflight.secrets.errors` (the
+command line does) loads no scanner.
 """
 
 import importlib
@@ -14,9 +14,7 @@ _HOME = {
     "BaselineError": "errors", "RuleError": "errors", "SecretsConfigError": "errors",
     "SecretFinding": "findings", "failure_message": "findings", "fingerprint": "findings",
     "mask": "findings", "write_findings": "findings",
-    "DEFAULT_ALLOWED_IPS": "ipranges", "SPECIAL_IPV4": "ipranges", "SPECIAL_IPV6": "ipranges",
-    "RULES_VERSION": "rules", "sanitize_text": "sanitize",
-    "Scanner": "scanner", "ScannerConfig": "scanner", "build_scanner": "scanner",
+    "DEFAULT_ALLOWED_IPS": "ipranges", "ScannerConfig": "scanner", "build_scanner": "scanner",
 }
 __all__ = sorted(_HOME)
 

@@ -16,10 +16,11 @@ AUDIT_LOG_NAME = "sanitize-audit.jsonl"
 
 def cmd_scan(args) -> int:
     """Step 2 on its own: same scan, same cache, same outputs, exit 1 on findings."""
+    given = args.data_dir
     settings = data_settings(args)
     shards = list_shards(args.data_dir)
     if not shards:
-        print(no_shards_message(settings), file=sys.stderr)
+        print(no_shards_message(settings, given), file=sys.stderr)
         return 2
     start_early(shards)
     from preflight.data.datapass import pass_for_settings

@@ -119,7 +119,9 @@ def _rule(path, spec, global_allow):
     try:
         pattern = _compile(regex)
     except Exception as e:
-        raise RuleError(f"{where}: bad regex {regex!r}: {e}") from None
+        why = e.args[0] if e.args else e
+        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+        raise RuleError(f"{where}: bad regex {regex!r}: {why}") from None
     _refuse_if_everywhere(where, regex, pattern)
     group = spec.get("secretGroup")
     if group is not None and (not isinstance(group, int) or not 0 <= group <= pattern.groups):

@@ -10,14 +10,12 @@ Planted secrets come from the rules' own sample generators, with their exact byt
 
 import base64
 import random
-import string
 import uuid
 
 from preflight.secrets.rules import builtin_rules
 from preflight.secrets.rules.pem import fake_pem
 
 HEX = "0123456789abcdef"
-LOWER = string.ascii_lowercase
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 APPS = ("api", "web", "worker", "billing", "auth", "search", "ingest", "reports", "gateway")
 IMAGES = ("nginx", "postgres", "redis", "python", "node", "alpine", "golang", "grafana/grafana")

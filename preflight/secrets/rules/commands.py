@@ -58,7 +58,6 @@ _USER_FLAGS = (b"-u", b"--user", b"--proxy-user", b"--basic-auth")
 _USER_PASS = re.compile(rb"(?<=\s)(?:-u|--user|--proxy-user|--basic-auth)(?:=|\s*)" + _Q
                         + rb"(?P<user>[^\s:\"'@/$\\]+):(?!//)" + _V)
 _HTTP_CLIENT = re.compile(rb"\b(?:curl|wget|http|https|xh|httpie|Invoke-WebRequest|Invoke-RestMethod)\b")
-_LINE_START = re.compile(rb"[^\n]*\Z")
 
 
 def _password_ok(secret, strict):

@@ -83,7 +83,6 @@ _AWS_SECRET_NAME = re.compile(
     rb"[A-Za-z0-9_.-]{0,20}")
 _AWS_SECRET_CSV = re.compile(rb"(?i:secret access key)[^\n]*\n[^\n]*,(?P<s>[A-Za-z0-9/+]{40})"
                              rb"(?![A-Za-z0-9/+=])")
-_AWS_ID_RE = bounded(_AWS_KEY_ID, "A-Za-z0-9")
 _FORTY = re.compile(rb"(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])")
 _FORTY_VALUE = re.compile(rb"[A-Za-z0-9/+]{40}")
 _UPPER, _LOWER = re.compile(rb"[A-Z]"), re.compile(rb"[a-z]")
