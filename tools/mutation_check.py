@@ -199,10 +199,8 @@ MUTATIONS += [
     Mutation("atomic writer: no fsync before the rename", "preflight/util/atomic_write.py",
              "        yield tmp\n        fsync_path(tmp)\n", "        yield tmp\n",
              (_SANITIZE, "tests/test_shard_writer.py")),
-    Mutation("sanitize: the audit log is not synced", "preflight/secrets/sanitize.py",
-             '            f.write(json.dumps(rec) + "\\n")\n        f.flush()\n'
-             '        os.fsync(f.fileno())',
-             '            f.write(json.dumps(rec) + "\\n")\n        f.flush()', (_SANITIZE,)),
+    Mutation("sanitize: the audit log is not synced", "preflight/util/atomic_write.py",
+             '        f.flush()\n        os.fsync(f.fileno())', '        f.flush()', (_SANITIZE,)),
     Mutation("sanitize: the verify step checks nothing", "preflight/secrets/sanitize.py",
              "    b = pq.ParquetFile(dst)\n", "    return\n    b = pq.ParquetFile(dst)\n",
              (_SANITIZE,)),
