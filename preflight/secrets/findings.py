@@ -103,7 +103,7 @@ def write_findings(findings, reports_dir):
     jsonl = reports_dir / "findings.jsonl"
     sarif = reports_dir / "findings.sarif"
     write_text_atomic(jsonl, "".join(json.dumps(f.to_dict()) + "\n" for f in findings))
-    write_text_atomic(sarif, json.dumps(sarif_document(findings), indent=1) + "\n")
+    write_text_atomic(sarif, json.dumps(sarif_document(findings)) + "\n")  # C encoder: no indent
     return jsonl, sarif
 
 
