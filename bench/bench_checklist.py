@@ -7,8 +7,8 @@
 Builds a dataset in nanochat's layout in a temporary folder (or --dir, reused when present), then in
 one run measures:
   floor  pyarrow reading every `text` column of every shard (one process), as nanochat would;
-  stats  Step 1's pass alone (stats and samples, no secret scan), empty cache;
-  cold   the checklist's Step 1-2 pass (stats, samples, secret scan) with an empty cache;
+  stats  the pass without the secret scan (stats, samples, duplicate fingerprints), empty cache;
+  cold   the checklist's Step 1-2 pass (the same and the secret scan) with an empty cache;
   warm   the same pass again (cache hits);
   full   `pytest checks` end to end (every step, also after a failure), cold and warm, with the
          time of each step (from junit.xml: setup, call and teardown of its checks, so a session
@@ -134,9 +134,9 @@ def main():
     print(f"\n{len(shards)} shards, {text_mb:.0f} MB of text ({mb:.0f} MB on disk), "
           f"{os.cpu_count()} cores; checkout {checkout}")
     print(f"floor (pyarrow reads every text column): {floor:6.2f} s  {text_mb / floor:7.1f} MB/s")
-    print(f"cold pass without the secret scan:        {stats:6.2f} s  {text_mb / stats:7.1f} MB/s  "
+    print(f"cold pass, no secret scan:               {stats:6.2f} s  {text_mb / stats:7.1f} MB/s  "
           f"ratio to floor {stats / floor:.2f}x")
-    print(f"cold pass (stats + samples + scan):       {cold:6.2f} s  {text_mb / cold:7.1f} MB/s  "
+    print(f"cold pass (+ secret scan):                {cold:6.2f} s  {text_mb / cold:7.1f} MB/s  "
           f"ratio to floor {cold / floor:.2f}x")
     print(f"one process, 2 shards, stats + scan:      {single:6.2f} s  {single_mb / single:7.1f} MB/s "
           f"of text")
