@@ -40,6 +40,7 @@ from preflight.data.datapass import pass_for_settings, run_pass, scanner_config 
 from preflight.demo.workspace import CHECKOUT_FILES  # noqa: E402
 from preflight.demo.iac_corpus import iter_documents  # noqa: E402
 from preflight.data.shard_writer import write_shard  # noqa: E402
+from preflight.data.shards import list_shards  # noqa: E402
 
 SHARD_MB = 50
 STEPS = {"test_00": "0 Nanochat", "test_10": "1 Data (the pass)", "test_20": "2 Secrets",
@@ -114,7 +115,7 @@ def main():
     cache = folder / "cache"
     shutil.rmtree(cache, ignore_errors=True)
     settings = build_settings(base_dir=base, nanochat_dir=checkout, cache_dir=cache)
-    shards = sorted(settings.data_dir.glob("*.parquet"))
+    shards = list_shards(settings.data_dir)
 
     floor = min(timed(lambda: [pq.read_table(p, columns=["text"]) for p in shards])[0]
                 for _ in range(args.repeat))

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from preflight.data.datapass import read_shard  # noqa: E402
 from preflight.data.dedup import DedupConfig, Fingerprints, NEAR, EXACT, plan  # noqa: E402
 from preflight.data.doc_hashes import MinHashConfig, word_shingles  # noqa: E402
+from preflight.data.shards import list_shards  # noqa: E402
 from preflight.secrets import ScannerConfig  # noqa: E402
 
 DATA = Path(os.environ.get("PREFLIGHT_IAC_DATA", "iac_real"))  # build_real_corpus.py's output
@@ -136,7 +137,7 @@ def main():
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
-    shards = sorted(args.shards.glob("*.parquet"))
+    shards = list_shards(args.shards)
     if not shards:
         sys.exit(f"no shards in {args.shards} (set PREFLIGHT_IAC_DATA or --shards)")
     mb = text_bytes(shards) / 1e6

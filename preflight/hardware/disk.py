@@ -16,8 +16,8 @@ from pathlib import Path
 from preflight.sizing.params import ParamCount
 from preflight.hardware.memory import adamw_state_bytes, muon_state_bytes, param_tensors
 from preflight.hardware.precision import Recipe
+from preflight.util.format import MiB
 
-MiB = 2**20
 SAVE_OVERHEAD = MiB    # torch.save's zip/pickle framing and the meta json, per file (generous)
 DISK_MARGIN = 0.10     # ask for this much more than the checkpoints themselves
 

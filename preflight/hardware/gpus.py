@@ -9,9 +9,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from preflight.util.format import GiB
+from preflight.util.format import GiB, MiB
 
-MiB = 2**20
 
 
 @dataclass(frozen=True)

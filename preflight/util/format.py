@@ -1,6 +1,6 @@
 """How numbers and errors are written for people: sizes, counts, one-line reasons."""
 
-GiB = 2**30
+MiB, GiB = 2**20, 2**30
 
 
 def human(n: float, unit: str = "") -> str:
