@@ -71,10 +71,19 @@ def is_placeholder(value):
         return True
     if is_templated(value):
         return True
-    low = value.lower()
     repeated = _REPEATED_LONG if len(value) >= 32 else _REPEATED
-    return bool(_PLACEHOLDER.search(low) or repeated.search(value)
+    return bool(_placeholder_word(value) or repeated.search(value)
                 or _PLACEHOLDER_SHORT.search(value))
+
+
+def _placeholder_word(value):
+    """A placeholder word written as a word is (`dummy`, `DUMMY`, `Dummy`, `p@ssw0rd`); a random
+    token that spells one in mixed case (`...QWQwdUMMYzJ...`) is not a placeholder."""
+    for m in _PLACEHOLDER.finditer(value.lower()):
+        word = value[m.start():m.end()]
+        if word.islower() or word.isupper() or word.istitle() or not word.isalpha():
+            return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -83,7 +92,8 @@ def is_placeholder(value):
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 SECRET_WORDS = frozenset({
-    "password", "passwd", "passphrase", "pwd", "pass", "secret", "secrets", "token", "tokens",
+    "password", "passwd", "passphrase", "pwd", "pw", "pswd", "psswd", "pass", "secret", "secrets",
+    "token", "tokens",
     "apikey", "credential", "credentials", "creds", "privatekey", "accesskey", "authkey",
     "secretkey",
 })
@@ -139,5 +149,7 @@ def is_secret_key(key):
     if not words or NOT_SECRET_WORDS.intersection(words) or low.endswith(_NOT_SECRET_SUFFIXES):
         return False
     if SECRET_WORDS.intersection(words) or any(w in low for w in _SECRET_INFIXES):
+        return True
+    if low.endswith(("pass", "pswd", "psswd")):  # MYSQLPASS, X3_PSWD (bypass etc. left above)
         return True
     return any(pair in SECRET_PAIRS for pair in zip(words, words[1:]))

@@ -183,8 +183,36 @@ HAND = [
     ("export NPM_TOKEN=npm_Xk7Rq2Lm9Vb4Nx8Tz5Wc3Yd6Pj1Hg0Fsnull\n",
      [("npm_Xk7Rq2Lm9Vb4Nx8Tz5Wc3Yd6Pj1Hg0Fsnull", "npm-token")]),
     ("aws_access_key_id = AKIAQ3EGRRRRRJ5XMPL7\n", [("AKIAQ3EGRRRRRJ5XMPL7", "aws-access-key-id")]),
+    # forms of CredSweeper's own samples (tests/samples of Samsung/CredSweeper)
+    ("- CREATE USER 'app'@'%' IDENTIFIED BY 'Vq8rLm2Xk';\n", [("Vq8rLm2Xk", "cli-password")]),
+    ("ALTER USER root IDENTIFIED WITH mysql_native_password BY \"Vq8rLm2Xk\";\n",
+     [("Vq8rLm2Xk", "cli-password")]),
+    ("CREATE ROLE grafana LOGIN ENCRYPTED PASSWORD 'Vq8rLm2Xk' NOSUPERUSER;\n",
+     [("Vq8rLm2Xk", "cli-password")]),
+    ("ssh ops@bastion password:Prl23Db#@\nPW:IhqSb1Gg9 token:AIhq5Xyb1Gga9Q2\n",
+     [("Prl23Db#@", "generic-secret"), ("IhqSb1Gg9", "generic-secret"),
+      ("AIhq5Xyb1Gga9Q2", "generic-secret")]),
+    ("MYSQLPASS: Ce7shE0ENPiBlE_EdEose0c\nX3_PSWD=d37Yt1Jnv0-z\n",
+     [("Ce7shE0ENPiBlE_EdEose0c", "generic-secret"), ("d37Yt1Jnv0-z", "generic-secret")]),
+    ("Connect-Db -Server db -Password:Vq8rLm2Xk\n", [("Vq8rLm2Xk", "generic-secret")]),
+    ("deploy --api-token=-Edx_9DnQejelXcsRh3B7x\n", [("-Edx_9DnQejelXcsRh3B7x", "generic-secret")]),
+    ('DB_PASSWORD="${DB_PASSWORD:-Vq8rLm2Xk}"\nspring.datasource.password=${DB_PW:Vq8rLm2Xk7}\n',
+     [("Vq8rLm2Xk", "generic-secret"), ("Vq8rLm2Xk7", "generic-secret")]),
+    # the last line of a certificate's body near a key id is not the key's secret
+    ("  AWS id AKIAZ7Q4WXRT2MPL9VKC\n  cert: |\n    -----BEGIN CERTIFICATE-----\n"
+     "    gHE74FsYMvdN3osZUiOtslwHg9TgbE8JhzElAIcqLSu9ZlTavBjmPjVUkwPPFufV\n"
+     "    KajmM69euA5bEyM4NZv1qhSFq9T+0de99ji8x1Iw\n    -----END CERTIFICATE-----\n",
+     [("AKIAZ7Q4WXRT2MPL9VKC", "aws-access-key-id")]),
+    # a random auth that spells a placeholder word in mixed case is still a credential
+    ('{"auths":{"ghcr.io":{"auth":"cm9ib3Q6a2tzWHFjT3JvUWQwOHpKR0dUMmY3azRL"}}}\n',
+     [("cm9ib3Q6a2tzWHFjT3JvUWQwOHpKR0dUMmY3azRL", "docker-registry-auth")]),
 ]
 HAND_CLEAN = [
+    "# the operator deployment personally, identified by name\n"
+    "- name: Create user whose password ageing should not be changed\n",
+    "Action: secretsmanager:GetSecretValue\nimage: vault:1.13.2-token\n- iam:PassRole\n",
+    'rootpass="secret$RANDOM-$RANDOM"\nx="${DB_PASSWORD:?set DB_PASSWORD}"\n',
+
     "ResultToken: event.resultToken\nToken: event['ResultToken']\n",
     'password = var.db_password\ntoken = "${var.api_token}"\nsecret = data.vault_kv.x.data.secret\n',
     "password: {{ .Values.auth.password }}\napi_key: '{{ lookup(\"env\", \"KEY\") }}'\n",

@@ -5,7 +5,8 @@ Shell scripts, CI steps, Dockerfiles and shell history pass passwords as argumen
 `openssl ... -passin pass:SECRET`, `curl -u name:pass` (and `--user`, `--proxy-user`),
 `htpasswd -b`, `echo SECRET | docker login --password-stdin`, PowerShell's
 `ConvertTo-SecureString 'SECRET' -AsPlainText`, `rabbitmqctl add_user`, `chpasswd`, and the
-`.netrc` and redis config lines. (`--password SECRET`, `-Password 'SECRET'` and
+`.netrc` and redis config lines, and SQL's `CREATE|ALTER USER|ROLE ... PASSWORD '...'` and
+`IDENTIFIED BY '...'`. (`--password SECRET`, `-Password 'SECRET'` and
 `PGPASSWORD=SECRET` are key/value pairs: the generic rule reads them.) Each form names the
 command it belongs to, so `-p 8080:80` and `mkdir -p` never match. Where a user name is
 written beside the password (`name:pass`), both parts are reported.
@@ -22,6 +23,7 @@ from preflight.secrets.samples import Sample, password, pairs, rand, ALNUM
 _Q = rb"""(?P<q>\\?["'])?"""
 _V = rb"""(?P<s>(?(q)[^"'\n\\]+|[^\s"'|;&)<>\\]+))(?(q)\\?["'])"""
 _ARGS = rb"[^\n|;&]*?\s"  # the command's other arguments, on the same command
+_SQL_STRING = rb"""(?P<q>\\?["'])(?P<s>[^"'\n\\]+)\\?["']"""
 
 # (literals one of which the line must hold, lower case; the form)
 _FORMS = (
@@ -51,6 +53,11 @@ _FORMS = (
                      + rb"\s*\|\s*(?:sudo\s+)?chpasswd\b"),
     ((b"machine",), rb"\bmachine\s+\S+\s+login\s+(?P<user>\S+)\s+password\s+" + _Q + _V),
     ((b"requirepass", b"masterauth"), rb"(?m)^[ \t]*(?:requirepass|masterauth)[ \t]+" + _Q + _V),
+    # SQL: MySQL/MariaDB `IDENTIFIED [WITH plugin] BY`, PostgreSQL `[ENCRYPTED] PASSWORD`; both
+    # take a string literal, which tells them from prose ("identified by name")
+    ((b"identified",), rb"(?i:\bIDENTIFIED\s+(?:WITH\s+[`'\"]?\w+[`'\"]?\s+)?BY\s+)" + _SQL_STRING),
+    ((b"create ", b"alter "), rb"(?i:\b(?:CREATE|ALTER)\s+(?:USER|ROLE)\b[^\n;]*?\bPASSWORD\s+)"
+                              + _SQL_STRING),
 )
 _FORM_RES = tuple((tokens, re.compile(f)) for tokens, f in _FORMS)
 _USER_FLAGS = (b"-u", b"--user", b"--proxy-user", b"--basic-auth")
@@ -119,6 +126,10 @@ def _samples(rng):
         f"requirepass {p}\nmaxmemory 2gb\n",
         f'{{"commands": ["mysql -uapp -p{p} -e \\"select 1\\""]}}\n',
         f"- name: dump\n  shell: mysqldump -u backup -p{p} --all-databases > /backup/all.sql\n",
+        f"CREATE USER app WITH ENCRYPTED PASSWORD '{p}' CREATEDB;\n",
+        f"    ALTER USER 'root'@'localhost' IDENTIFIED WITH mysql_native_password BY '{p}';\n",
+        f"      create role grafana login password '{p}';\n",
+        f"RUN echo \"CREATE USER 'app'@'%' IDENTIFIED BY '{p}';\" > /docker-entrypoint-initdb.d/u.sql\n",
     ]
     with_user = [
         f"curl -sf -u {u}:{p} https://nexus.internal/service/rest\n",
@@ -136,13 +147,14 @@ def _samples(rng):
 
 
 CLI_PASSWORD = Rule(
-    id="cli-password", description="password given on a command line (or .netrc, redis.conf)",
+    id="cli-password", description="password given on a command line (or .netrc, redis.conf, SQL)",
     # each form's command and flag on one line, so only those lines are read
     prefilter=r"sshpass|(?:mysql|mariadb)[^\n|;&]*\s-p[^\s]|login[^\n]*\s(?:-p|--password)|"
               r"mongo[^\n|;&]*\s-p\s|(?:sqlcmd|bcp|osql|isql)[^\n|;&]*\s-P|redis-cli[^\n|;&]*\s-a\s|"
               r"\s-(?:passin|passout|pass|password|passphrase|kpass|srppass)\s+[\"']?pass:|htpasswd|"
               r"password-stdin|convertto-securestring|rabbitmqctl|chpasswd|machine[^\n]*password|"
-              r"requirepass|masterauth|"
+              r"requirepass|masterauth|identified\s+(?:with\s+\S+\s+)?by\s|"
+              r"(?:create|alter)\s+(?:user|role)\b[^\n;]*?password\s|"
               r"\s(?:-u|--user|--proxy-user|--basic-auth)(?:=|\s*)[\"']?[^\s:\"'@/$]+:[^\s\"'@$/]",
     caseless=True, locate=True, placeholder="REDACTED_PASSWORD", finder=find_command_passwords,
     priority=42, samples=_samples,
@@ -156,6 +168,8 @@ CLI_PASSWORD = Rule(
                  "curl -u admin:admin http://localhost\ncurl -u \"$USER:$PASS\" https://x\n",
                  "redis-cli -a <password> ping\nrequirepass foobared\n",
                  "htpasswd -b .htpasswd admin changeme\n",
-                 "tar -czf - . | ssh -u backup:backup host\nchown -u nobody:nogroup file\n"))
+                 "tar -czf - . | ssh -u backup:backup host\nchown -u nobody:nogroup file\n",
+                 "CREATE USER app WITH PASSWORD :'app_password';\nALTER ROLE app PASSWORD NULL;\n",
+                 "ALTER USER app IDENTIFIED BY '${DB_PASSWORD}';\nCREATE USER x IDENTIFIED BY 'changeme';\n"))
 
 COMMAND_RULES = (CLI_PASSWORD,)

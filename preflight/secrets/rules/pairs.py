@@ -19,9 +19,12 @@ from preflight.secrets.heuristics import char_classes, is_placeholder, shannon_e
 
 # A key name must hold one of these to be considered (then a provider's rule or
 # heuristics.is_secret_key decides).
-KEYWORDS = (r"pass|pwd|secret|token|cred|apikey|api[_.-]?key|(?:access|private|auth|account|"
-            r"signing|encryption|master|shared|app|application|license|storage|ingest|insert|"
-            r"integration|routing|service|admin|write)[_.-]?key|pat\b")
+_PW = r"(?<![a-z0-9])pw(?![a-z0-9])"  # `PW`, `db_pw`, not `pwgen`
+KEYWORDS = (rf"pass|pwd|ps?swd|{_PW}|secret|token|cred|apikey|api[_.-]?key|(?:access|private|"
+            r"auth|account|signing|encryption|master|shared|app|application|license|storage|"
+            r"ingest|insert|integration|routing|service|admin|write)[_.-]?key|pat\b")
+# for the prefilters: Hyperscan and RE2 have no lookaround, and the finder is exact anyway
+PREFILTER_KEYWORDS = KEYWORDS.replace(_PW, "pw")
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _NOT_BEFORE_KEY = frozenset(b"/:@$")  # `image/x-token`, `arn:...:secret`, `$DB_PASSWORD`
 
@@ -74,13 +77,16 @@ KEY_WITH_WORD = WordKeys(KEYWORDS)
 _VALUE = (rb"""(?:\\"(?P<eq>(?:[^"\\\n]|\\[^"\n])*)\\"|"(?P<dq>(?:[^"\\\n]|\\[^\n])*)"|"""
           rb"""'(?P<sq>[^'\n]*)'|(?P<uq>[^\s"'`,;&|)\]}\\]+))""")
 _ASSIGN = re.compile(rb"""(?P<kq>\\?["'])?[ \t]*(?P<op>:=|=>|\?=|=|:(?![:/=]))[ \t]*""" + _VALUE)
-_FLAG_VALUE = re.compile(rb"(?:=|[ \t]+)" + _VALUE)
+_FLAG_VALUE = re.compile(rb"(?:=|:|[ \t]+)" + _VALUE)  # `-Password:x` is PowerShell
 _NAME_VALUE = re.compile(
     rb"""(?<![A-Za-z0-9_])(?:name|Name|NAME|key|Key|ParameterKey|OptionName)\\?["']?[ \t]*[:=]"""
     rb"""[ \t]*\\?["']?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\\?["']?[ \t]*,?[ \t]*"""
     rb"""(?:\r?\n[ \t]*(?:-[ \t]+)?)?\\?["']?(?:value|Value|VALUE|ParameterValue)\\?["']?"""
     rb"""[ \t]*[:=][ \t]*""" + _VALUE)
 _GROUPS = ("eq", "dq", "sq", "uq")
+# `password:value` with no space (notes, logs, docs) is read under a key that ends in one of
+# these words; under any other key `name:value` is an image tag, an ARN or an IAM action
+_BARE_COLON_KEY = re.compile(rb"(?i)(?:^|[^A-Za-z0-9])(?:pass(?:word|wd)?|pwd?|secret|token)s?$")
 
 
 def _value_span(m):
@@ -109,10 +115,16 @@ def key_values(row, pos, endpos, key_re, name_values=True):
             op = a.group("op")
             if op == b"=>" and not quoted:
                 continue  # `x => expr` is code (lambdas, hashes); a literal there is quoted
-            if op == b":" and not (a.group("kq") or quoted or row[a.end("op"):a.end("op") + 1] in b" \t"):
+            if op == b":" and not (a.group("kq") or quoted or _BARE_COLON_KEY.search(key)
+                                   or row[a.end("op"):a.end("op") + 1] in b" \t"):
                 continue  # `image:tag`, `arn:aws:...`, `secretsmanager:GetSecretValue`
-        elif row[start:start + 1] == b"-":
-            continue  # the next flag, not a value
+            if op == b":" and not quoted and row[start - 1:start] == b":" and \
+                    row[start:start + 1] in (b"-", b"=", b"?", b"+"):
+                if row[start:start + 1] in b"?+":
+                    continue  # `${VAR:?message}`, `${VAR:+alternative}`: no default value
+                start += 1  # `${VAR:-default}`, `${VAR:=default}`: the default is the value
+        elif row[start:start + 1] == b"-" and row[a.start():a.start() + 1] in b" \t":
+            continue  # the next flag, not a value (after `=` or `:` a dash starts the value)
         yield key, k.start() + dashes, start, end, quoted
     if name_values and b"alue" in row[pos:endpos].lower():
         pos = row.rfind(b"\n", 0, max(pos - 1, 0)) + 1  # the name is on this line or the one before
@@ -140,6 +152,7 @@ _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)+")
 _PLAIN_WORD = re.compile(r"(?:^|[-_])[A-Z]{3,}(?=[-_]|$)")
 _OUTSIDE_WORD_CHARS = re.compile(r"[^A-Za-z_.-]")
 _LETTER = re.compile(r"[A-Za-z]")
+_INTERPOLATION = re.compile(r"\$(?:\{|\(|[A-Z_][A-Z0-9_]{2,}\b)")
 SPACE = re.compile(r"\s")
 _FILE_NAME = re.compile(r"(?i).+\.(?:json|ya?ml|txt|pem|key|crt|cer|p12|pfx|jks|conf|cfg|ini|"
                         r"env|sh|tf|tfvars|asc|gpg|der|pub)$")
@@ -171,6 +184,8 @@ def generic_value_ok(value):
         return False
     if low.startswith(NOT_SECRET_PREFIXES) or "://" in v or is_placeholder(v):
         return False
+    if _INTERPOLATION.search(v):
+        return False  # `secret$RANDOM-$RANDOM`, `pw-${SUFFIX}`: made when the script runs
     if REFERENCE.fullmatch(v) or _CALL.match(v) or _IDENTIFIER.fullmatch(v) or _FILE_NAME.fullmatch(v):
         return False
     if _UPPER_NAME.fullmatch(v) and _PLAIN_WORD.search(v):

@@ -118,8 +118,23 @@ def find_aws_key_ids(row, ctx=None, windows=None):
         for m in _FORTY.finditer(row, lo):  # (no endpos: it would cut a longer run short)
             if m.start() >= hi:
                 break
-            if _aws_secret_ok(m.group()):
+            if _aws_secret_ok(m.group()) and not _ends_a_wrapped_blob(row, m.start(), m.end()):
                 yield m.start(), m.end(), "aws-secret-access-key"
+
+
+_BLOB_LINE = re.compile(rb"[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*")
+
+
+def _ends_a_wrapped_blob(row, start, end):
+    """Is row[start:end] a whole line right after a long base64-only line: the last line of a
+    wrapped certificate or key body, not a secret written beside a key id?"""
+    line_start = row.rfind(b"\n", 0, start) + 1
+    line_end = row.find(b"\n", end)
+    line_end = len(row) if line_end < 0 else line_end
+    if row[line_start:start].strip() or row[end:line_end].strip() or line_start == 0:
+        return False
+    previous = row[row.rfind(b"\n", 0, line_start - 1) + 1:line_start - 1]
+    return _BLOB_LINE.fullmatch(previous) is not None
 
 
 AWS_ACCESS_KEY_ID = replace(_AWS_ID_TOKEN, finder=find_aws_key_ids, lookback=_PAIR_REACH,
