@@ -40,7 +40,8 @@ def expected_spans(checkout: Path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--credsweeper", type=Path, required=True, help="a Samsung/CredSweeper checkout")
+    ap.add_argument("--credsweeper", type=Path, required=True,
+                    help="a Samsung/CredSweeper checkout")
     args = ap.parse_args(argv)
     scanner = build_scanner(ScannerConfig())
     found, per_rule = {}, defaultdict(lambda: [0, 0])

@@ -351,8 +351,8 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         for job, scan, dedup_config in jobs:
             finish(job, read_shard(*_read_args(job, scan, dedup_config)))
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=_exit_with,
-                                   initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
+                                   initializer=_exit_with, initargs=(os.getpid(),))
         try:
             futures = {pool.submit(read_shard, *_read_args(job, scan, dedup_config)): job
                        for job, scan, dedup_config in jobs}

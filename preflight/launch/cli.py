@@ -193,5 +193,6 @@ def main(argv=None) -> int:
         report = write_run_report(watch.journal)
     except OSError as exc:
         report = f"not written ({exc.strerror or exc})"
-    print(f"\nThe run ended with exit code {code}{stopped}; log: {log}; report with plots: {report}")
+    print(f"\nThe run ended with exit code {code}{stopped}; log: {log}; "
+          f"report with plots: {report}")
     return code

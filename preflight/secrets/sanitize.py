@@ -35,7 +35,8 @@ import pyarrow.parquet as pq
 from preflight.data.datapass import forget_shard
 from preflight.data.shard_writer import writer_options
 from preflight.data.shards import list_shards
-from preflight.util.atomic_write import append_jsonl, atomic_path, copy_atomic, keep_original, stale_temps
+from preflight.util.atomic_write import (append_jsonl, atomic_path, copy_atomic, keep_original,
+                                         stale_temps)
 from preflight.util.lock import FolderLocked, folder_lock
 
 TEXT_COLUMN = "text"

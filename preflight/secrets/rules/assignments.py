@@ -17,8 +17,8 @@ import re
 from preflight.secrets.heuristics import is_placeholder, is_secret_key, shannon_entropy
 from preflight.secrets.rule import KNOWN_EXAMPLES, Rule, spans
 from preflight.secrets.rules.named import classify_named
-from preflight.secrets.rules.pairs import (BOOLEAN_LIKE, DEV_DEFAULTS, KEY_WITH_WORD, PREFILTER_KEYWORDS,
-                                           NOT_SECRET_PREFIXES,
+from preflight.secrets.rules.pairs import (BOOLEAN_LIKE, DEV_DEFAULTS, KEY_WITH_WORD,
+                                           NOT_SECRET_PREFIXES, PREFILTER_KEYWORDS,
                                            REFERENCE, SPACE, decoded_text, generic_value_ok,
                                            key_values)
 from preflight.secrets.samples import ALNUM, Sample, contexts, pairs, password, rand
@@ -68,10 +68,12 @@ GENERIC_SECRET = Rule(
     # The value must not start like a template, path, tag or reference, must hold a letter and
     # a character outside [A-Za-z_.-] (as gitleaks requires), so `random_password.db.result`,
     # `tls-secret`, `3600` and `${VAR}` never reach Python (generic_value_ok repeats this).
-    prefilter=rf"(?:{PREFILTER_KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*(?::=|=>|\?=|=|:|[ \t])[ \t]*\\?[\"']?"
+    prefilter=rf"(?:{PREFILTER_KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*(?::=|=>|\?=|=|:|[ \t])"
+              r"[ \t]*\\?[\"']?"
               + _GENERIC_VALUE_START
               # a name/value pair: the secret-named name, then `value` on its line or the next
-              + rf"|(?:{PREFILTER_KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*,?[ \t]*\r?\n?[ \t-]*\\?[\"']?"
+              + rf"|(?:{PREFILTER_KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*,?[ \t]*\r?\n?[ \t-]*"
+              r"\\?[\"']?"
               r"(?:parameter)?value",
     caseless=True, locate=True, lookahead=1, placeholder="REDACTED_SECRET",
     finder=find_assignments, priority=20, samples=_generic_samples,

@@ -129,7 +129,7 @@ def _samples(rng):
         f"CREATE USER app WITH ENCRYPTED PASSWORD '{p}' CREATEDB;\n",
         f"    ALTER USER 'root'@'localhost' IDENTIFIED WITH mysql_native_password BY '{p}';\n",
         f"      create role grafana login password '{p}';\n",
-        f"RUN echo \"CREATE USER 'app'@'%' IDENTIFIED BY '{p}';\" > /docker-entrypoint-initdb.d/u.sql\n",
+        f"RUN echo \"CREATE USER 'app'@'%' IDENTIFIED BY '{p}';\" > /initdb.d/u.sql\n",
     ]
     with_user = [
         f"curl -sf -u {u}:{p} https://nexus.internal/service/rest\n",
@@ -170,6 +170,7 @@ CLI_PASSWORD = Rule(
                  "htpasswd -b .htpasswd admin changeme\n",
                  "tar -czf - . | ssh -u backup:backup host\nchown -u nobody:nogroup file\n",
                  "CREATE USER app WITH PASSWORD :'app_password';\nALTER ROLE app PASSWORD NULL;\n",
-                 "ALTER USER app IDENTIFIED BY '${DB_PASSWORD}';\nCREATE USER x IDENTIFIED BY 'changeme';\n"))
+                 "ALTER USER app IDENTIFIED BY '${DB_PASSWORD}';\n"
+                 "CREATE USER x IDENTIFIED BY 'changeme';\n"))
 
 COMMAND_RULES = (CLI_PASSWORD,)

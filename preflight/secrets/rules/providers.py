@@ -154,7 +154,8 @@ _TABLE = (
     ("notion-token", "Notion integration token", r"ntn_[0-9]{11}[A-Za-z0-9]{35}",
      lambda r: f"ntn_{rand(r, '0123456789', 11)}{rand(r, ALNUM, 35)}", "notion_token", None),
     ("onepassword-token", "1Password service account token or secret key",
-     r"ops_eyJ[A-Za-z0-9+/_-]{250,}={0,3}|A3-[A-Z0-9]{6}-[A-Z0-9]{6}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
+     r"ops_eyJ[A-Za-z0-9+/_-]{250,}={0,3}"
+     r"|A3-[A-Z0-9]{6}-[A-Z0-9]{6}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
      [lambda r: "ops_eyJ" + rand_b64(r, 220),
       lambda r: "A3-" + "-".join(rand(r, UPPER_ALNUM, n) for n in (6, 6, 5, 5, 5, 5))],
      "op_service_account_token", "A-Za-z0-9+/=_-"),
