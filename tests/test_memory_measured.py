@@ -41,7 +41,9 @@ def test_estimate_within_1_5_percent_of_the_h200_peaks(point):
                                                            "peaks above are checked instead")
 def test_estimate_against_fresh_peaks_at_unfitted_points(tmp_path):
     out = tmp_path / "calibration.json"
-    assert _calibration().main(["--depths", "8,16", "--batch-sizes", "8,24", "--compile", "none",
+    # compiled per layer, as the constants were fitted (eager PyTorch keeps 2-3x the activations
+    # of nanochat's compiled model alive: estimate/measured 0.36-0.70 on an H200)
+    assert _calibration().main(["--depths", "8,16", "--batch-sizes", "8,24", "--compile", "layers",
                                 "--out", str(out)]) in (0, None)
     runs = [r for r in json.loads(out.read_text())["runs"] if "measured" in r]
     assert runs
