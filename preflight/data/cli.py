@@ -91,12 +91,16 @@ def add_dedup_parser(sub):
     add_options(dedup.add_argument, "data")
     dedup.add_argument("--near", action="store_true",
                        help="also remove near copies (MinHash LSH; ini dup_near_* options)")
-    dedup.add_argument("--dry-run", action="store_true",
-                       help="print what would go, per shard; change nothing")
-    dedup.add_argument("--no-backup", action="store_true", help="do not keep the original shards")
-    dedup.add_argument("--backup-dir", type=Path,
-                       help="where originals go (default DATA_DIR/.preflight-backup/dedup-<time>)")
-    dedup.add_argument("--audit-log", type=Path,
-                       help=f"JSON-lines record of every removed row (default "
-                            f"REPORTS_DIR/{DEDUP_AUDIT_LOG})")
+    add_rewrite_options(dedup, dry_run="print what would go, per shard", backup="dedup-<time>",
+                        audit=f"every removed row (default REPORTS_DIR/{DEDUP_AUDIT_LOG})")
     dedup.set_defaults(func=cmd_dedup)
+
+
+def add_rewrite_options(parser, *, dry_run, backup, audit):
+    """The options of a command that rewrites shards in place (`dedup`, `sanitize`)."""
+    parser.add_argument("--dry-run", action="store_true", help=f"{dry_run}; change nothing")
+    parser.add_argument("--no-backup", action="store_true",
+                        help="in place: do not keep the original shards")
+    parser.add_argument("--backup-dir", type=Path,
+                        help=f"where originals go (default DATA_DIR/.preflight-backup/{backup})")
+    parser.add_argument("--audit-log", type=Path, help=f"JSON-lines record of {audit}")

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from preflight.config import add_options
-from preflight.data.cli import data_settings, progress
+from preflight.data.cli import add_rewrite_options, data_settings, progress
 from preflight.data.shards import list_shards
 from preflight.data.verdicts import no_shards_message
 from preflight.data.workers import start_early
@@ -78,16 +78,10 @@ def add_scan_parsers(sub):
         add_options(parser.add_argument, "data")
         add_options(parser.add_argument, "scan")
     add_options(scan.add_argument, "review")
-    sanitize.add_argument("--dry-run", action="store_true",
-                          help="print what would change per shard and rule; change nothing")
+    add_rewrite_options(sanitize, dry_run="print what would change per shard and rule",
+                        backup="<time>",
+                        audit=f"replacements (default REPORTS_DIR/{AUDIT_LOG_NAME})")
     sanitize.add_argument("--output-dir", type=Path,
                           help="write every shard (changed or not) here instead of in place")
-    sanitize.add_argument("--no-backup", action="store_true",
-                          help="in place: do not keep the original shards")
-    sanitize.add_argument("--backup-dir", type=Path,
-                          help="where originals go (default DATA_DIR/.preflight-backup/<time>)")
-    sanitize.add_argument("--audit-log", type=Path,
-                          help=f"JSON-lines record of replacements (default "
-                               f"REPORTS_DIR/{AUDIT_LOG_NAME})")
     scan.set_defaults(func=cmd_scan)
     sanitize.set_defaults(func=cmd_sanitize)

@@ -48,6 +48,15 @@ def rand(rng, chars, n):
     return "".join(rng.choice(chars) for _ in range(n))
 
 
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # what uuid_like makes
+
+
+def uuid_like(rng):
+    """A random lower-case UUID (8-4-4-4-12 hex digits)."""
+    h = rand(rng, HEX, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def rand_b64(rng, nbytes, urlsafe=False):
     """Standard (or URL-safe) base64 of `nbytes` random bytes."""
     raw = rng.randbytes(nbytes)

@@ -12,15 +12,9 @@ import re
 
 from preflight.secrets.heuristics import is_placeholder, shannon_entropy
 from preflight.secrets.rule import Rule
-from preflight.secrets.samples import ALNUM, B64URL, HEX, contexts, pairs, rand
+from preflight.secrets.samples import UUID, ALNUM, B64URL, HEX, contexts, pairs, rand, uuid_like
 
 _CONTEXT_REACH = 300  # bytes before a key in which the provider may be named
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-
-
-def _uuid(r):
-    h = rand(r, HEX, 32)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _hex(n):
@@ -96,7 +90,7 @@ NAMED_RULES = (
                r"[A-Za-z0-9_-]{40}|[a-f0-9]{37}", [lambda r: rand(r, B64URL, 40), _hex(37)],
                ("CLOUDFLARE_API_TOKEN", "cloudflare_api_key", "apiToken")),
     named_rule("heroku-api-key", "Heroku API key (a UUID, by its name)",
-               r"heroku", r"api[_.-]?key|token", _UUID, _uuid,
+               r"heroku", r"api[_.-]?key|token", UUID, uuid_like,
                ("HEROKU_API_KEY", "heroku_token", "apiKey")),
     named_rule("okta-api-token", "Okta API token (by its name)",
                r"okta", r"token|api[_.-]?key", r"00[A-Za-z0-9_-]{40}", lambda r: "00" + rand(r, B64URL, 40),
@@ -120,8 +114,8 @@ NAMED_RULES = (
                r"algolia", r"admin[_.-]?(?:api[_.-]?)?key|write[_.-]?(?:api[_.-]?)?key|api[_.-]?key",
                r"[a-f0-9]{32}", _hex(32), ("ALGOLIA_ADMIN_KEY", "algolia_api_key", "adminApiKey")),
     named_rule("snyk-token", "Snyk API token (a UUID, by its name)",
-               r"snyk", r"token|api[_.-]?key", _UUID, _uuid, ("SNYK_TOKEN", "snyk_api_key", "token")),
+               r"snyk", r"token|api[_.-]?key", UUID, uuid_like, ("SNYK_TOKEN", "snyk_api_key", "token")),
     named_rule("consul-token", "Consul ACL token (a UUID, by its name)",
-               r"consul", r"token", _UUID, _uuid,
+               r"consul", r"token", UUID, uuid_like,
                ("CONSUL_HTTP_TOKEN", "consul_acl_token", "token")),
 )

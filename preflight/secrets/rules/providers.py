@@ -7,7 +7,8 @@ name its samples are written under, and the characters that may not touch it (de
 """
 
 from preflight.secrets.rules.tokens import token_rule
-from preflight.secrets.samples import ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_ALNUM, rand, rand_b64
+from preflight.secrets.samples import (UUID, ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_ALNUM, rand, rand_b64,
+                                       uuid_like)
 
 
 def _p(prefix, chars, n):
@@ -71,15 +72,15 @@ _TABLE = (
      [_p(f"dp.{k}.", ALNUM, 43) for k in ("pt", "st", "sa", "ct", "scim", "audit")], "doppler_token",
      "A-Za-z0-9_."),
     ("heroku-api-key-v2", "Heroku API key (HRKU- format)",
-     r"HRKU-[A-Za-z0-9_-]{58,}|HRKU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+     r"HRKU-[A-Za-z0-9_-]{58,}|HRKU-" + UUID,
      [_p("HRKU-AA", B64URL, 58),
-      lambda r: "HRKU-" + "-".join(rand(r, HEX, n) for n in (8, 4, 4, 4, 12))],
+      lambda r: "HRKU-" + uuid_like(r)],
      "heroku_api_key", "A-Za-z0-9_-"),
     ("aws-appsync-api-key", "AWS AppSync GraphQL API key", r"da2-[a-z0-9]{26}",
      _p("da2-", LOWER_ALNUM, 26), "appsync_api_key", "A-Za-z0-9_-"),
     ("amazon-mws-token", "Amazon Marketplace Web Service auth token",
      r"amzn\.mws\.[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}",
-     lambda r: "amzn.mws." + "-".join(rand(r, HEX, n) for n in (8, 4, 4, 4, 12)), "mws_auth_token",
+     lambda r: "amzn.mws." + uuid_like(r), "mws_auth_token",
      "A-Za-z0-9_.-"),
     ("bitbucket-dc-token", "Bitbucket Data Center HTTP access token", r"BBDC-[A-Za-z0-9+/@_-]{44}",
      _p("BBDC-", ALNUM, 44), "bitbucket_token", "A-Za-z0-9+/@_-"),

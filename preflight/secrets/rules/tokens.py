@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from preflight.secrets.rule import KNOWN_EXAMPLES, Rule, bounded, find_hits, spans
 from preflight.secrets.heuristics import is_placeholder, shannon_entropy
-from preflight.secrets.samples import (ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_ALNUM, Sample,
-                                       contexts, pairs, rand, rand_b64)
+from preflight.secrets.samples import (UUID, ALNUM, B64URL, HEX, LOWER_ALNUM, UPPER_ALNUM, Sample,
+                                       contexts, pairs, rand, rand_b64, uuid_like)
 
 
 def token_rule(id, description, core, placeholder, gens, *, key="token", near_misses=(),
@@ -396,20 +396,14 @@ DISCORD_WEBHOOK = webhook_rule(
                f"{rand(r, B64URL, 68)}"])
 
 
-def _uuid(r):
-    h = rand(r, HEX, 32)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TEAMS_WEBHOOK = webhook_rule(
     "teams-webhook", "Microsoft Teams incoming webhook URL",
     r"\.webhook\.office\.com/webhookb2/",
-    rf"https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/{_UUID}@{_UUID}/IncomingWebhook/"
-    rf"[0-9a-f]{{32}}/{_UUID}(?:/[A-Za-z0-9_-]{{20,}})?",
+    rf"https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/{UUID}@{UUID}/IncomingWebhook/"
+    rf"[0-9a-f]{{32}}/{UUID}(?:/[A-Za-z0-9_-]{{20,}})?",
     "REDACTED_TEAMS_WEBHOOK",
-    [lambda r: f"https://{rand(r, LOWER_ALNUM, 8)}.webhook.office.com/webhookb2/{_uuid(r)}@"
-               f"{_uuid(r)}/IncomingWebhook/{rand(r, HEX, 32)}/{_uuid(r)}/V2{rand(r, B64URL, 40)}"])
+    [lambda r: f"https://{rand(r, LOWER_ALNUM, 8)}.webhook.office.com/webhookb2/{uuid_like(r)}@"
+               f"{uuid_like(r)}/IncomingWebhook/{rand(r, HEX, 32)}/{uuid_like(r)}/V2{rand(r, B64URL, 40)}"])
 
 
 def _discord_bot_ok(secret, row, m, ctx):
