@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from preflight.config import build_settings  # noqa: E402
-from preflight.data.datapass import pass_for_settings, run_pass, scanner_config  # noqa: E402
+from preflight.data.datapass import pass_for_settings, run_pass  # noqa: E402
+from preflight.secrets.scanner import scanner_config  # noqa: E402
 from preflight.demo.workspace import CHECKOUT_FILES  # noqa: E402
 from preflight.demo.iac_corpus import iter_documents  # noqa: E402
 from preflight.data.shard_writer import write_shard  # noqa: E402

@@ -6,13 +6,17 @@
 bench/build_real_corpus.py writes it from fetched repositories (the data is never committed).
 In one run, on the same files, it prints:
   speed     the corpus replicated in shuffled epochs to --mb MB of nanochat shards (1024-row
-            groups, zstd 3): the floor (pyarrow reading every text column), the Step 1-2 pass
-            with 1 and with all processes, and `preflight scan` end to end as a subprocess
-            (fresh cache). MB/s per process is given by wall clock (MB / wall / processes) and by
-            CPU time (MB / CPU seconds of all its processes): this machine may be shared, and
-            CPU time is what one process gets when it has a core to itself.
+            groups, zstd 3): the floor (pyarrow reading every text column, in this process
+            and as a process of its own, start-up included), the Step 1-2 pass
+            with 1 and with all processes, and `preflight scan` end to end as a subprocess.
+            Each row is the median of --repeats runs, each cold (a fresh cache: the rules are
+            compiled every time), with the package byte-compiled as `pip install` leaves it.
+            MB/s per process is given by wall clock (MB / wall / processes) and by CPU time
+            (MB / CPU seconds of all its processes): this machine may be shared, and CPU time
+            is what one process gets when it has a core to itself.
   anchors   detect-secrets 1.5.0 and CredSweeper (default ML, and no ML) on a --anchor-mb slice
-            of the same text, in CPU seconds, and the ratio of `preflight scan` to each.
+            of the same text, in CPU seconds, and the ratio to each of this project's scan
+            alone (in memory, like them) and of `preflight scan` end to end (start-up included).
   recall    --per-rule samples of every rule planted into real documents (at a random line
             boundary): found whole (exact span and rule) by this project, and touched (any
             finding overlapping the secret) by this project, detect-secrets and CredSweeper,
@@ -29,6 +33,7 @@ import csv
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,41 +162,65 @@ def replicate(texts, folder, mb, seed):
 # ----------------------------------------------------------------------------------------------
 # speed
 
-def speed(shards, mb, slice_docs, slice_names, workdir):
+def _median_run(cmd, repeats, fresh=None, **kw):
+    """(process, wall, CPU) of the run with the median wall time of `repeats` runs; `fresh()` is
+    called before each (a fresh cache: every run cold)."""
+    runs = []
+    for _ in range(repeats):
+        if fresh:
+            fresh()
+        runs.append(run_tree(cmd, **kw))
+        if runs[-1][0].returncode not in (0, 1):
+            sys.exit(f"{cmd[:4]} failed: {runs[-1][0].stdout_text[-800:]}{runs[-1][0].stderr_text[-800:]}")
+    return sorted(runs, key=lambda r: r[1])[len(runs) // 2]
+
+
+def speed(shards, mb, slice_docs, slice_names, workdir, repeats):
+    # the package as `pip install` leaves it: byte-compiled (else every process compiles it)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "preflight")], check=True,
+                   stdout=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
     rows = []
-    _, w, c = timed(lambda: [pq.read_table(p, columns=["text"]) for p in shards])
-    floor = w
-    rows.append(("floor: pyarrow reads every text column", w, c, 1))
-    cfg = ScannerConfig()
+    floor = sorted(timed(lambda: [pq.read_table(p, columns=["text"]) for p in shards])[1:]
+                   for _ in range(repeats))[repeats // 2]
+    rows.append(("floor: pyarrow reads every text column, in memory", *floor, 1))
+    code = ("import sys, pyarrow.parquet as pq; "  # (read_table would import pandas too)
+            "[pq.ParquetFile(p).read(columns=['text']) for p in sys.argv[1:]]")
+    _, w, c = _median_run([sys.executable, "-c", code, *map(str, shards)], repeats, env=env)
+    process_floor = w
+    rows.append(("floor as a process (Python, pyarrow's import, the reads)", w, c, 1))
     nproc = os.cpu_count() or 1
     for workers in (1, nproc):  # in a subprocess, so that the workers' CPU time is counted
         code = ("import sys; from pathlib import Path; from preflight.data.datapass import run_pass; "
                 "from preflight.secrets import ScannerConfig; "
                 f"run_pass([Path(p) for p in sys.argv[1:]], scan_config=ScannerConfig(), workers={workers})")
-        proc, w, c = run_tree([sys.executable, "-c", code, *map(str, shards)], cwd=ROOT,
-                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        if proc.returncode:
-            sys.exit(f"the pass failed: {proc.stderr_text[-800:]}")
+        cache = workdir / "cache-pass"  # the compiled rules' cache: each run compiles them
+        _, w, c = _median_run([sys.executable, "-c", code, *map(str, shards)], repeats,
+                              fresh=lambda: shutil.rmtree(cache, ignore_errors=True), cwd=ROOT,
+                              env=dict(env, PREFLIGHT_CACHE_DIR=str(cache)))
         rows.append((f"Step 1-2 pass, {workers} process(es), with start-up", w, c, workers))
-    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(workdir / "cache-e2e"), PYTHONPATH=str(ROOT))
+    cache = workdir / "cache-e2e"
     cmd = [sys.executable, "-m", "preflight", "scan", f"--data-dir={shards[0].parent}",
            f"--reports-dir={workdir / 'reports-e2e'}"]
-    proc, w, c = run_tree(cmd, env=env, cwd=ROOT)
-    if proc.returncode not in (0, 1):
-        sys.exit(f"preflight scan failed: {proc.stdout_text[-800:]}{proc.stderr_text[-800:]}")
+    _, w, c = _median_run(cmd, repeats, fresh=lambda: shutil.rmtree(cache, ignore_errors=True),
+                          cwd=ROOT, env=dict(env, PREFLIGHT_CACHE_DIR=str(cache)))
     rows.append((f"`preflight scan` end to end, {nproc} processes", w, c, nproc))
     print(f"\n## speed: {mb:.0f} MB of real IaC text in {len(shards)} shards, {nproc} cores, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'':52} {'wall s':>7} {'MB/s/proc':>9} {'CPU s':>7} {'MB/CPU-s':>8} {'x floor':>7}")
+          f"load average {os.getloadavg()[0]:.1f}; median of {repeats} runs, each cold")
+    print(f"{'':58} {'wall s':>7} {'MB/s/proc':>9} {'CPU s':>7} {'MB/CPU-s':>8} {'x floor':>7} "
+          f"{'x process floor':>15}")
     for name, w, c, procs in rows:
-        print(f"{name:52} {w:7.2f} {mb / w / procs:9.0f} {c:7.2f} {mb / c:8.0f} {w / floor:7.2f}")
+        print(f"{name:58} {w:7.2f} {mb / w / procs:9.0f} {c:7.2f} {mb / c:8.0f} {w / floor[0]:7.2f} "
+              f"{w / process_floor:15.2f}")
     print("(MB/s/proc: MB / wall / processes; MB/CPU-s: MB / CPU seconds of all processes, what one "
-          "process reaches on a core of its own; x floor: wall time over the floor's)")
+          "process reaches on a core of its own; x floor: wall time over the in-memory floor's, "
+          "x process floor: over the floor's as a process, start-up included like the rows below it)")
     e2e_cpu_rate = mb / rows[-1][2]
 
     slice_mb = sum(len(t.encode()) for t in slice_docs) / 1e6
     print(f"\n## anchors on a {slice_mb:.2f} MB slice of the same text (CPU seconds)")
-    scanner = build_scanner(cfg)
+    scanner = build_scanner(ScannerConfig())
     import pyarrow as pa
     arr = pa.array(slice_docs)
     anchors = [("this project (scan only, 1 process, x10)", lambda: [scanner.scan_array(arr, "s")
@@ -201,13 +230,18 @@ def speed(shards, mb, slice_docs, slice_names, workdir):
                ("CredSweeper, no ML", lambda: credsweeper_scan(slice_docs, slice_names, ml=False))]
     credsweeper_scan(slice_docs[:5], slice_names[:5], ml=True)  # load the model first
     credsweeper_scan(slice_docs[:5], slice_names[:5], ml=False)
-    print(f"{'':40} {'CPU s':>7} {'MB/s':>9} {'findings':>8} {'preflight scan (MB/CPU-s) is':>18}")
+    print(f"{'':40} {'CPU s':>7} {'MB/s':>9} {'findings':>8} {'scan alone is':>14} "
+          f"{'`preflight scan` end to end is':>31}")
+    ours = None
     for name, fn in anchors:
         found, _, c = timed(fn)
-        ours = "x10" in name
-        rate = slice_mb * (10 if ours else 1) / c
-        ratio = "" if ours else f"{e2e_cpu_rate / rate:17.0f}x"
-        print(f"{name:40} {c:7.2f} {rate:9.2f} {len(found):8d} {ratio}")
+        rate = slice_mb * (10 if ours is None else 1) / c
+        ratios = "" if ours is None else f"{ours / rate:13.0f}x {e2e_cpu_rate / rate:30.0f}x"
+        ours = ours or rate
+        print(f"{name:40} {c:7.2f} {rate:9.2f} {len(found):8d} {ratios}")
+    print("(both in MB per CPU second; the anchors and `scan alone` run in memory in this process, "
+          "start-up left out; `preflight scan` end to end includes its start-up, workers and "
+          f"reports, on {mb:.0f} MB)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -375,6 +409,7 @@ def main(argv=None):
     ap.add_argument("--per-rule", type=int, default=8, help="samples planted per rule")
     ap.add_argument("--per-rule-table", action="store_true", help="recall of every rule")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3, help="runs per speed row (the median is shown)")
     ap.add_argument("--skip", nargs="*", default=(), choices=("speed", "recall", "findings", "sanitize"))
     args = ap.parse_args(argv)
 
@@ -395,7 +430,8 @@ def main(argv=None):
             (shards, mb), w, _ = timed(lambda: replicate(texts, tmp / "shards", args.mb, args.seed))
             print(f"corpus: {len(texts)} real documents from {args.corpus}, replicated to {mb:.0f} MB "
                   f"in {len(shards)} shards ({w:.0f} s)")
-            speed(shards, mb, [texts[i] for i in slice_idx], [names[i] for i in slice_idx], tmp)
+            speed(shards, mb, [texts[i] for i in slice_idx], [names[i] for i in slice_idx], tmp,
+                  args.repeats)
         docs = truth = None
         if "recall" not in args.skip:
             docs, truth = recall(texts, names, args.per_rule, args.seed, args.per_rule_table)

@@ -72,3 +72,14 @@ def test_sanitize_with_a_base_dir_that_is_a_file(workspace):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"the base dir {base_file} is a file, not a folder" in proc.stderr
+
+
+def test_a_bad_rule_file_is_one_line_though_the_rules_compile_in_a_thread(workspace):
+    """`preflight scan` compiles its rules in a thread while it imports the rest: a rule file
+    that does not compile still ends in one line naming it, not in the thread's traceback."""
+    bad = workspace.root / "bad.toml"
+    bad.write_text('[[rules]]\nid = "broken"\nregex = "token(["\n')
+    code, out = _preflight(workspace, "scan", "--rules", str(bad))
+    lines = out.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and str(bad) in lines[0], out
+    assert "Traceback" not in out and "Exception in thread" not in out

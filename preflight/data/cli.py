@@ -34,6 +34,8 @@ def cmd_info(args) -> int:
         print(verdicts.no_shards_message(settings, given))
         return 1
     start_early(shards)
+    from preflight.secrets.scanner import build_scanner_soon
+    build_scanner_soon(settings)
     from preflight.data.datapass import pass_for_settings
     from preflight.data.duplicates import duplicates_for_settings, row_text
     dp = pass_for_settings(settings, shards, progress=progress)

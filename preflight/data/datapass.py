@@ -14,13 +14,8 @@ import shutil
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from preflight.data.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_BYTES_NO_SCAN, worker_context
 from preflight.util.cache import JsonCache, cache_key, file_identity
@@ -107,6 +102,7 @@ class DataPass:
 
 def _is_text(arrow_type) -> bool:
     """A string column, plain or dictionary-encoded (nanochat's to_pylist reads both)."""
+    import pyarrow as pa
     if pa.types.is_dictionary(arrow_type):
         arrow_type = arrow_type.value_type
     return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
@@ -118,6 +114,11 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()
 
     No document in which the scan finds a secret (or whose row is in `skip_rows`: findings
     known from the cache) enters the sample, so none is ever cached or printed."""
+    import numpy as np  # here, not at the top: a caller whose workers read the data never
+    import pyarrow as pa  # needs them (the workers' server has imported them already)
+    import pyarrow.parquet as pq
+
+    from preflight.util.arrow_text import text_lengths
     path = Path(path)
     facts = ShardFacts(name=path.name, size=path.stat().st_size)
     try:
@@ -159,7 +160,7 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()
                            f"({one_line(exc)})")
             facts.error_kind = "decode"
             return facts
-        lengths = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+        lengths = text_lengths(arr)
         facts.rows += len(arr)
         facts.text_bytes += int(lengths.sum())
         facts.empty_docs += int((lengths == 0).sum())
@@ -187,6 +188,7 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()
 def _take_sample(arr, lengths, budget: float, first: int, flagged) -> list:
     """Leading non-empty documents of a row group (its first row is `first`), up to `budget`
     bytes (at least one), leaving out the rows in `flagged` (a secret was found there)."""
+    import numpy as np
     picked, used = [], 0
     for i in np.flatnonzero(lengths):
         if first + int(i) in flagged:
@@ -265,6 +267,12 @@ def still_opens(path: Path, size: int) -> bool:
     return head == b"PAR1" and tail[4:] == b"PAR1" and int.from_bytes(tail[:4], "little") < size
 
 
+def _facts_entry(facts):
+    """The cache entry of a shard's facts: every field but the sample (already JSON-ready: a
+    shallow copy, far cheaper than dataclasses.asdict's deep one with many findings)."""
+    return {f.name: getattr(facts, f.name) for f in fields(facts) if f.name != "sample"}
+
+
 def _cached_facts(entry):
     """ShardFacts from a cache entry of the right shape, else None."""
     try:
@@ -330,8 +338,7 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         results[path] = facts
         if facts.error is None:
             if cached is None:
-                cache.put(facts_key, {k: v for k, v in asdict(facts).items() if k != "sample"},
-                          group)
+                cache.put(facts_key, _facts_entry(facts), group)
             if scan_key is not None or not facts.sample:  # never a document with a finding
                 cache.put(sample_key, facts.sample, group)
         done += 1
@@ -351,7 +358,8 @@ def run_pass(shards: list, *, scan_config=None, sample_bytes=0, cache_dir: Path 
         for job, scan, dedup_config in jobs:
             finish(job, read_shard(*_read_args(job, scan, dedup_config)))
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
+        context = worker_context(any(d is not None for _, _, d in jobs))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                    initializer=_exit_with, initargs=(os.getpid(),))
         try:
             futures = {pool.submit(read_shard, *_read_args(job, scan, dedup_config)): job
@@ -383,19 +391,6 @@ class _NoCache:
         pass
 
 
-def scanner_config(settings):
-    """The secret scanner's configuration from the checklist settings."""
-    from preflight.secrets import DEFAULT_ALLOWED_IPS, ScannerConfig
-    options = {}
-    if settings.secrets_allow_ips:
-        options["allow_ips"] = DEFAULT_ALLOWED_IPS + tuple(settings.secrets_allow_ips)
-    if settings["secrets_b64_min_len"]:
-        options["b64_min_len"] = int(settings["secrets_b64_min_len"])
-    if settings["secrets_b64_min_entropy"]:
-        options["b64_min_entropy"] = settings["secrets_b64_min_entropy"]
-    return ScannerConfig(rule_files=tuple(settings.secrets_rules), **options)
-
-
 def pass_for_settings(settings, shards: list, *, scan: bool = True, duplicates: bool = True,
                       progress=None) -> DataPass:
     """The pass the checklist runs: samples for Step 3 (the whole budget for the val shard,
@@ -403,13 +398,16 @@ def pass_for_settings(settings, shards: list, *, scan: bool = True, duplicates: 
     `duplicates` is False: `preflight scan`), the shared cache."""
     budget = settings["compression_sample_mb"] * (1 << 20)
     budgets = [budget / max(len(shards) - 1, 1)] * (len(shards) - 1) + [budget]
-    config = scanner_config(settings) if scan else None
-    if config is not None:
-        from preflight.secrets import build_scanner
+    config = None
+    if scan:
+        from preflight.secrets.scanner import build_scanner, scanner_config
+        config = scanner_config(settings)
         build_scanner(config)  # a bad custom rule file fails here, once, in one line
-    from preflight.data.duplicates import dedup_configs
+    dedup = None
+    if duplicates:
+        from preflight.data.duplicates import dedup_configs
+        dedup = dedup_configs(settings, shards)
     # the cache layout before CACHE_FOLDER kept every sample in plain text, secrets included
     shutil.rmtree(settings.cache_dir / "shards", ignore_errors=True)
-    return run_pass(shards, scan_config=config,
-                    sample_bytes=budgets, cache_dir=settings.cache_dir / CACHE_FOLDER,
-                    progress=progress, dedup=dedup_configs(settings, shards) if duplicates else None)
+    return run_pass(shards, scan_config=config, sample_bytes=budgets,
+                    cache_dir=settings.cache_dir / CACHE_FOLDER, progress=progress, dedup=dedup)

@@ -208,8 +208,7 @@ def duplicates_for_settings(settings, shards: list, data_pass) -> dict:
     key = cache_key(REPORT_VERSION, data_pass.key, config.key(), jaccard, TOP)
     report = cache.get(key)
     if report is None:
-        from preflight.data.datapass import scanner_config
-        from preflight.secrets import build_scanner
+        from preflight.secrets.scanner import build_scanner, scanner_config
         scanner = build_scanner(scanner_config(settings))
 
         def preview(path, rows):

@@ -12,26 +12,32 @@ from multiprocessing import forkserver, get_context
 # process reads text at over 1 GB/s but scans it for secrets at about 300 MB/s.
 PARALLEL_MIN_BYTES = 16 << 20
 PARALLEL_MIN_BYTES_NO_SCAN = 256 << 20
-# What every worker imports, imported once in the forkserver instead (~0.3-0.5 CPU-s a worker);
-# pandas because pyarrow's scalar and array constructors import it on first use.
-WORKER_PRELOAD = ("preflight.data.datapass", "preflight.secrets.scanner", "preflight.data.dedup",
-                  "pandas")
+# What every worker imports, imported once in the forkserver instead (~0.3-0.5 CPU-s a worker).
+WORKER_PRELOAD = ("preflight.data.datapass", "preflight.secrets.scanner", "numpy", "pyarrow.parquet",
+                  "preflight.util.arrow_text")
+# ...and what fingerprinting duplicates adds: pyarrow.compute, and pandas because pyarrow's array
+# constructors import it on first use (0.23 s that `preflight scan`, which needs neither, would
+# wait for).
+DEDUP_PRELOAD = ("preflight.data.dedup", "pyarrow.compute", "pandas")
 
 
-def worker_context():
-    """The multiprocessing context of the pass's workers (forkserver on Linux, else spawn)."""
+def worker_context(duplicates: bool = True):
+    """The multiprocessing context of the pass's workers (forkserver on Linux, else spawn). The
+    forkserver's imports are those of the first call that starts it."""
     ctx = get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
     if ctx.get_start_method() == "forkserver":  # workers fork with these already imported
-        ctx.set_forkserver_preload(list(WORKER_PRELOAD))
+        ctx.set_forkserver_preload(list(WORKER_PRELOAD + (DEDUP_PRELOAD if duplicates else ())))
     return ctx
 
 
-def start_early(shards: list) -> None:
+def start_early(shards: list, duplicates: bool = True) -> None:
     """Start the forkserver now when the shards are big enough for a scanning pass to use
-    workers; its imports (~0.4 s) then run beside the caller's instead of before the pass."""
+    workers; its imports (~0.4 s) then run beside the caller's instead of before the pass.
+    `duplicates`: whether the pass will fingerprint documents (False: `preflight scan`)."""
     try:
         size = sum(os.stat(p).st_size for p in shards)
     except OSError:  # the pass reports the file in one line
         return
-    if size > PARALLEL_MIN_BYTES and worker_context().get_start_method() == "forkserver":
+    context = worker_context(duplicates)
+    if size > PARALLEL_MIN_BYTES and context.get_start_method() == "forkserver":
         forkserver.ensure_running()

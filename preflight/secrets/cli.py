@@ -22,7 +22,9 @@ def cmd_scan(args) -> int:
     if not shards:
         print(no_shards_message(settings, given), file=sys.stderr)
         return 2
-    start_early(shards)
+    start_early(shards, duplicates=False)
+    from preflight.secrets.scanner import build_scanner_soon
+    build_scanner_soon(settings)  # compiles while the rest is imported
     from preflight.data.datapass import pass_for_settings
     from preflight.secrets.baseline import apply_baseline, update_baseline
     from preflight.secrets.findings import failure_message, write_findings
@@ -56,10 +58,9 @@ def cmd_sanitize(args) -> int:
     if not data_dir_given and not list_shards(args.data_dir):
         print(no_shards_message(settings), file=sys.stderr)
         return 2
-    from preflight.data.datapass import scanner_config
     from preflight.secrets.baseline import load_baseline
     from preflight.secrets.sanitize import run_sanitize
-    from preflight.secrets.scanner import build_scanner
+    from preflight.secrets.scanner import build_scanner, scanner_config
     scanner = build_scanner(scanner_config(settings))
     reviewed = load_baseline(settings.secrets_baseline) if settings.secrets_baseline else frozenset()
     audit_log = args.audit_log or settings.reports_dir / AUDIT_LOG_NAME

@@ -7,18 +7,19 @@ and boundaries see the neighbouring row. Without Hyperscan, pyarrow's RE2 kernel
 the same row x rule candidates, one vectorised pass per rule. Stage 2 runs each candidate
 rule's exact finder on that document in Python, resolves overlaps (the more specific rule
 wins) and turns what is left into masked findings.
+
+numpy and pyarrow are imported where arrays are read, so that a scanner can be compiled
+(`build_scanner_soon`) while its caller is still importing them.
 """
 
 import bisect
+import contextlib
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from preflight.secrets.errors import RuleError, SecretsConfigError
 from preflight.secrets.findings import make_finding
@@ -75,9 +76,35 @@ def _code_digest():
     return h.hexdigest()
 
 
+_BUILDING = threading.Lock()  # one build at a time: a second caller waits for the first's
+
+
 def build_scanner(cfg):
     """The Scanner for `cfg`, compiled once per process and configuration."""
-    return _build(cfg, cfg.key(), cfg.engine)
+    with _BUILDING:
+        return _build(cfg, cfg.key(), cfg.engine)
+
+
+def build_scanner_soon(settings):
+    """Start building the scanner of the checklist `settings` in a thread: Hyperscan compiles
+    (~0.2 s) without the GIL, so the caller's imports go on meanwhile. A failure (a bad rule
+    file) is left to the caller's own build_scanner, which waits for this one."""
+    def build():
+        with contextlib.suppress(Exception):
+            build_scanner(scanner_config(settings))
+    threading.Thread(target=build, name="build_scanner", daemon=True).start()
+
+
+def scanner_config(settings):
+    """The secret scanner's configuration from the checklist settings."""
+    options = {}
+    if settings.secrets_allow_ips:
+        options["allow_ips"] = DEFAULT_ALLOWED_IPS + tuple(settings.secrets_allow_ips)
+    if settings["secrets_b64_min_len"]:
+        options["b64_min_len"] = int(settings["secrets_b64_min_len"])
+    if settings["secrets_b64_min_entropy"]:
+        options["b64_min_entropy"] = settings["secrets_b64_min_entropy"]
+    return ScannerConfig(rule_files=tuple(settings.secrets_rules), **options)
 
 
 @lru_cache(maxsize=8)
@@ -108,6 +135,7 @@ def _build(cfg, key, engine):
 
 def _string_chunks(arr):
     """(chunk, offset of its first row) for a (Large)StringArray or ChunkedArray of strings."""
+    import pyarrow as pa
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     base = 0
     for chunk in chunks:
@@ -119,16 +147,14 @@ def _string_chunks(arr):
 
 def _row_views(chunk):
     """A memoryview of the chunk's UTF-8 data, the row offsets (a list) and the null rows."""
-    n = len(chunk)
-    width = 8 if pa.types.is_large_string(chunk.type) else 4
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
-                            count=n + 1, offset=chunk.offset * width)
+    import numpy as np
+
+    from preflight.util.arrow_text import null_mask, text_offsets
     data = chunk.buffers()[2]
     view = memoryview(data) if data is not None else memoryview(b"")
-    # a null row reads as empty, whatever its offsets say
-    nulls = set(np.flatnonzero(~chunk.is_valid().to_numpy(zero_copy_only=False)).tolist()) \
-        if chunk.null_count else set()
-    return view, offsets.tolist(), nulls
+    nulls = null_mask(chunk)  # a null row reads as empty, whatever its offsets say
+    return view, text_offsets(chunk).tolist(), set(np.flatnonzero(nulls).tolist()) \
+        if nulls is not None else set()
 
 
 class _HyperscanPrefilter:
@@ -271,6 +297,8 @@ class _ArrowPrefilter:
     """The fallback: one pyarrow (RE2) `match_substring_regex` pass per rule, no locations."""
 
     def __init__(self, rules):
+        import pyarrow as pa
+        import pyarrow.compute as pc  # 0.1 s: only this engine needs it
         self.rules = rules
         self.always = []
         probe = pa.array(["x"])
@@ -283,6 +311,8 @@ class _ArrowPrefilter:
                 self.always.append(i)
 
     def candidates(self, chunk):
+        import numpy as np
+        import pyarrow.compute as pc
         view, offs, nulls = _row_views(chunk)
         found = []
         for i, rule in enumerate(self.rules):
@@ -294,6 +324,7 @@ class _ArrowPrefilter:
         yield from _group(found, view, offs, nulls, self.always, len(self.rules))
 
     def candidates_bytes(self, data):
+        import pyarrow as pa
         chunk = pa.array([bytes(data)], type=pa.binary()).cast(pa.large_string(), safe=False)
         for _, _, rules in self.candidates(chunk):
             return rules

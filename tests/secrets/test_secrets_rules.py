@@ -206,6 +206,9 @@ HAND = [
     # a random auth that spells a placeholder word in mixed case is still a credential
     ('{"auths":{"ghcr.io":{"auth":"cm9ib3Q6a2tzWHFjT3JvUWQwOHpKR0dUMmY3azRL"}}}\n',
      [("cm9ib3Q6a2tzWHFjT3JvUWQwOHpKR0dUMmY3azRL", "docker-registry-auth")]),
+    # a public address that opens the document (as a hosts file or an inventory does)
+    ("52.14.201.73 db.internal\n[web]\n52.14.201.74\n",
+     [("52.14.201.73", "ipv4-public"), ("52.14.201.74", "ipv4-public")]),
 ]
 HAND_CLEAN = [
     "# the operator deployment personally, identified by name\n"

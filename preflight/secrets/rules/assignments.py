@@ -74,7 +74,7 @@ GENERIC_SECRET = Rule(
               # a name/value pair: the secret-named name, then `value` on its line or the next
               + rf"|(?:{PREFILTER_KEYWORDS})[A-Za-z0-9_.-]*\\?[\"']?[ \t]*,?[ \t]*\r?\n?[ \t-]*"
               r"\\?[\"']?"
-              r"(?:parameter)?value",
+              r"(?:parameter)?value\\?[\"']?[ \t]*[:=]",
     caseless=True, locate=True, lookahead=1, placeholder="REDACTED_SECRET",
     finder=find_assignments, priority=20, samples=_generic_samples,
     near_misses=(

@@ -19,10 +19,14 @@ from preflight.secrets.heuristics import char_classes, is_placeholder, shannon_e
 
 # A key name must hold one of these to be considered (then a provider's rule or
 # heuristics.is_secret_key decides).
-_PW = r"(?<![a-z0-9])pw(?![a-z0-9])"  # `PW`, `db_pw`, not `pwgen`
-KEYWORDS = (rf"pass|pwd|ps?swd|{_PW}|secret|token|cred|apikey|api[_.-]?key|(?:access|private|"
-            r"auth|account|signing|encryption|master|shared|app|application|license|storage|"
-            r"ingest|insert|integration|routing|service|admin|write)[_.-]?key|pat\b")
+_PW = r"p(?<![a-z0-9]p)w(?![a-z0-9])"  # `PW`, `db_pw`, not `pwgen`
+KEY_WORDS = ("pass", "pwd", "ps?swd", _PW, "secret", "token", "cred", "apikey", r"api[_.-]?key",
+             *(rf"{w}[_.-]?key" for w in (
+                 "access", "private", "auth", "account", "signing", "encryption", "master",
+                 "shared", "app", "application", "license", "storage", "ingest", "insert",
+                 "integration", "routing", "service", "admin", "write")),
+             r"pat\b")
+KEYWORDS = "|".join(KEY_WORDS)
 # for the prefilters: Hyperscan and RE2 have no lookaround, and the finder is exact anyway
 PREFILTER_KEYWORDS = KEYWORDS.replace(_PW, "pw")
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -51,8 +55,14 @@ class WordKeys:
     prefix. Duck-types the `finditer` and `fullmatch` of a compiled pattern."""
 
     def __init__(self, words):
-        self._word = re.compile(words.encode())  # searched in lower-cased text: faster than (?i)
-        self._whole = re.compile(rf"[A-Za-z0-9_.-]*(?i:{words})[A-Za-z0-9_.-]*".encode())
+        # searched in lower-cased text (faster than (?i)), grouped by first letter: Python's re
+        # then tries one group per position, not every word (4x faster on real IaC text)
+        groups = {}
+        for word in words:
+            groups.setdefault(word[0], []).append(word[1:])
+        self._word = re.compile("|".join(f"{c}(?:{'|'.join(rest)})"
+                                         for c, rest in groups.items()).encode())
+        self._whole = re.compile(rf"[A-Za-z0-9_.-]*(?i:{'|'.join(words)})[A-Za-z0-9_.-]*".encode())
 
     def finditer(self, row, pos=0, endpos=None):
         endpos = len(row) if endpos is None else endpos
@@ -73,7 +83,7 @@ class WordKeys:
         return self._whole.fullmatch(key)
 
 
-KEY_WITH_WORD = WordKeys(KEYWORDS)
+KEY_WITH_WORD = WordKeys(KEY_WORDS)
 _VALUE = (rb"""(?:\\"(?P<eq>(?:[^"\\\n]|\\[^"\n])*)\\"|"(?P<dq>(?:[^"\\\n]|\\[^\n])*)"|"""
           rb"""'(?P<sq>[^'\n]*)'|(?P<uq>[^\s"'`,;&|)\]}\\]+))""")
 _ASSIGN = re.compile(rb"""(?P<kq>\\?["'])?[ \t]*(?P<op>:=|=>|\?=|=|:(?![:/=]))[ \t]*""" + _VALUE)
