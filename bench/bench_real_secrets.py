@@ -7,8 +7,8 @@ bench/build_real_corpus.py writes it from fetched repositories (the data is neve
 In one run, on the same files, it prints:
   speed     the corpus replicated in shuffled epochs to --mb MB of nanochat shards (1024-row
             groups, zstd 3): the floor (pyarrow reading every text column in this process,
-            and as a process of its own reading row group by row group as nanochat's loader
-            does, start-up included), the Step 1-2 pass
+            and as a process of its own reading it row group by row group, as nanochat's loader
+            and this pass do, start-up included), the Step 1-2 pass
             with 1 and with all processes, and `preflight scan` end to end as a subprocess.
             Each row is the median of --repeats runs, each cold (a fresh cache: the rules are
             compiled every time), with the package byte-compiled as `pip install` leaves it.
@@ -190,7 +190,7 @@ def speed(shards, mb, slice_docs, slice_names, workdir, repeats):
             " for i in range(pf.num_row_groups): pf.read_row_group(i, columns=['text'])")
     _, w, c = _median_run([sys.executable, "-c", code, *map(str, shards)], repeats, env=env)
     process_floor = w
-    rows.append(("floor, a process reading row groups as nanochat does", w, c, 1))
+    rows.append(("floor as a process reading every row group's text", w, c, 1))
     nproc = os.cpu_count() or 1
     for workers in (1, nproc):  # in a subprocess, so that the workers' CPU time is counted
         code = ("import sys; from pathlib import Path; from preflight.data.datapass import run_pass; "

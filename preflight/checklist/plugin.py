@@ -91,10 +91,11 @@ def pytest_configure(config):
     if not config.option.xmlpath:
         config.option.xmlpath = str(settings.reports_dir / "junit.xml")
     config.stash[SETTINGS] = settings
-    with contextlib.suppress(OSError):  # Step 1 names a data folder it cannot read
-        start_early(list_shards(settings.data_dir))  # the pass's workers boot during collection
-    from preflight.secrets.scanner import build_scanner_soon
-    build_scanner_soon(settings)  # and its rules compile
+    if not config.option.collectonly:
+        with contextlib.suppress(OSError):  # Step 1 names a data folder it cannot read
+            start_early(list_shards(settings.data_dir))  # the pass's workers boot during collection
+        from preflight.secrets.scanner import build_scanner_soon
+        build_scanner_soon(settings)  # and its rules compile
     config.stash[SUMMARY] = summary = Summary(run_id=os.environ.get(RUN_ID))
     summary.row("Nanochat", settings.checkout.era.label if settings.checkout.detected else
                 "no checkout found", f"{settings.checkout.root}; base dir {settings.base_dir}; "

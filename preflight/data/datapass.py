@@ -118,7 +118,7 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()
     import pyarrow as pa  # needs them (the workers' server has imported them already)
     import pyarrow.parquet as pq
 
-    from preflight.util.arrow_text import text_lengths
+    from preflight.util.arrow_text import null_mask, text_lengths
     path = Path(path)
     facts = ShardFacts(name=path.name, size=path.stat().st_size)
     try:
@@ -166,7 +166,7 @@ def read_shard(path: Path, scan_config=None, sample_bytes: int = 0, skip_rows=()
         facts.empty_docs += int((lengths == 0).sum())
         if arr.null_count:
             facts.null_docs += arr.null_count
-            nulls = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
+            nulls = np.flatnonzero(null_mask(arr))
             room = NULL_ROWS_KEPT - len(facts.null_rows)
             facts.null_rows += [first + int(i) for i in nulls[:room]]
         bins = np.minimum(np.ceil(np.log2(lengths + 1)).astype(np.int64), LENGTH_BINS - 1)
