@@ -8,8 +8,8 @@ In one run, on the same files, it prints:
   speed     the corpus replicated in shuffled epochs to --mb MB of nanochat shards (1024-row
             groups, zstd 3): the floor (pyarrow reading every text column in this process,
             and as a process of its own reading it row group by row group, as nanochat's loader
-            and this pass do, start-up included), the Step 1-2 pass
-            with 1 and with all processes, and `preflight scan` end to end as a subprocess.
+            and this pass do, start-up included), the Step 1-2 pass with 1 and with all
+            processes, and `preflight scan` end to end as a subprocess.
             Each row is the median of --repeats runs, each cold (a fresh cache: the rules are
             compiled every time), with the package byte-compiled as `pip install` leaves it.
             MB/s per process is given by wall clock (MB / wall / processes) and by CPU time
