@@ -91,11 +91,16 @@ def render(records: list, bad: int, source: Path) -> str:
     return "".join(parts)
 
 
+def report_path(journal: Path, out: Path = None) -> Path:
+    """Where the report of `journal` goes: `out`, else beside the journal."""
+    return Path(out) if out else Path(journal).with_suffix(".html")
+
+
 def write_run_report(journal: Path, out: Path = None) -> Path:
     """Write the HTML report of a run journal (beside it unless `out`); returns its path."""
     journal = Path(journal)
     records, bad = read_journal(journal)
-    out = Path(out) if out else journal.with_suffix(".html")
+    out = report_path(journal, out)
     write_text_atomic(out, render(records, bad, journal))
     return out
 
@@ -111,7 +116,7 @@ def add_run_report_parser(subparsers):
 def _run(args) -> int:
     if not args.journal.is_file():
         raise ValueError(f"{args.journal}: no such run journal")
-    out = Path(args.out) if args.out else args.journal.with_suffix(".html")
+    out = report_path(args.journal, args.out)
     if out.resolve() == args.journal.resolve():
         raise ValueError(f"{args.journal}: the report would overwrite the journal; pass --out")
     if not read_journal(args.journal)[0]:

@@ -26,9 +26,8 @@ KEY_WORDS = ("pass", "pwd", "ps?swd", _PW, "secret", "token", "cred", "apikey", 
                  "shared", "app", "application", "license", "storage", "ingest", "insert",
                  "integration", "routing", "service", "admin", "write")),
              r"pat\b")
-KEYWORDS = "|".join(KEY_WORDS)
 # for the prefilters: Hyperscan and RE2 have no lookaround, and the finder is exact anyway
-PREFILTER_KEYWORDS = KEYWORDS.replace(_PW, "pw")
+PREFILTER_KEYWORDS = "|".join(KEY_WORDS).replace(_PW, "pw")
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _NOT_BEFORE_KEY = frozenset(b"/:@$")  # `image/x-token`, `arn:...:secret`, `$DB_PASSWORD`
 
